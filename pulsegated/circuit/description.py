@@ -1,0 +1,620 @@
+"""Backend-neutral description of a spiking circuit.
+
+A :class:`Circuit` is plain data: populations of neurons, connections between them, external spike
+sources, an optional gating ring with its phase schedule, and the plasticity rules of plastic
+connections.  Algorithms (the nBP circuit, chains, graded backprop) build circuits; backends
+(Brian2, the Loihi integer emulator) turn them into something that runs.  Nothing here imports a
+simulator.
+
+Two neuron families can be described:
+
+* :class:`LoihiCompartment` -- the chip's integer CUBA LIF compartment, parameters in *threshold
+  units*: integers in which the firing threshold of the nBP circuit is 1024 (on the chip every one of
+  these values is further multiplied by 2**6, see :mod:`pulsegated.backends.loihi`).  Runs on every
+  backend.
+* :class:`EquationNeuron` -- a continuous-time model written in Brian2's equation language, with
+  units.  Runs on the Brian2 backend only; the Loihi backend refuses it with a clear error.
+
+Time is counted in integer *steps* of ``Circuit.dt``.  A spike emitted at step ``t`` by a neuron or a
+source arrives at its targets at step ``t + 1 + delay``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Mapping, Sequence
+
+import numpy as np
+
+__all__ = [
+    "CircuitError", "LoihiCompartment", "EquationNeuron", "Population", "SpikeSource",
+    "Connection", "SumOfProducts", "RateHebbian", "Schedule", "Circuit",
+    "CONNECTION_PATTERNS", "MIXED_WEIGHT_RANGE", "MAX_DELAY",
+]
+
+#: Connection patterns a description may use.
+CONNECTION_PATTERNS = ("one_to_one", "one_to_all", "all_to_all")
+#: Range of the chip's 8-bit mixed-sign weight mantissa (even steps only).
+MIXED_WEIGHT_RANGE = (-256, 254)
+#: Largest synaptic delay (in steps) a description may ask for (Loihi 1: 0..62 with enough
+#: dendritic accumulators; the nBP circuit uses 0..6).
+MAX_DELAY = 62
+
+
+class CircuitError(ValueError):
+    """A circuit description is inconsistent; the message says which element and why."""
+
+
+def _check_int(owner: str, name: str, value, lo: int | None = None, hi: int | None = None) -> int:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise CircuitError(f"{owner}: {name} must be an integer, got {value!r} ({type(value).__name__})")
+    value = int(value)
+    if lo is not None and value < lo:
+        raise CircuitError(f"{owner}: {name}={value} is below the allowed minimum {lo}")
+    if hi is not None and value > hi:
+        raise CircuitError(f"{owner}: {name}={value} is above the allowed maximum {hi}")
+    return value
+
+
+# --------------------------------------------------------------------------------------- neurons
+@dataclass(frozen=True)
+class LoihiCompartment:
+    """Loihi 1 CUBA LIF compartment in threshold units (chip raw value >> 6).
+
+    Dynamics of one step (see ``shared spec``: Loihi arithmetic, section 1)::
+
+        u[t] = decay(u[t-1], decay_u) + input[t]
+        v[t] = decay(v[t-1], decay_v) + u[t] + bias
+        spike iff v[t] > threshold; then v = 0 and v is held at 0 for refractory - 1 steps
+
+    Parameters
+    ----------
+    threshold : int
+        Firing threshold (strictly greater fires).  1024 in the nBP circuit.
+    bias : int
+        Constant added to v every step.  -8192 for nBP data neurons, 0 for gate neurons.
+    decay_u, decay_v : int
+        Effective decays in 0..4096 (4096: state forgotten every step, i.e. memoryless).
+    refractory : int
+        Refractory delay R >= 1: v is held at 0 for R - 1 steps after a spike (1: none).
+    """
+
+    threshold: int = 1024
+    bias: int = 0
+    decay_u: int = 4096
+    decay_v: int = 4096
+    refractory: int = 1
+
+    def validate(self, owner: str) -> None:
+        _check_int(owner, "threshold", self.threshold, 0, (1 << 17) - 1)
+        _check_int(owner, "bias", self.bias, -(1 << 19), (1 << 19) - 1)
+        _check_int(owner, "decay_u", self.decay_u, 0, 4096)
+        _check_int(owner, "decay_v", self.decay_v, 0, 4096)
+        _check_int(owner, "refractory", self.refractory, 1, 63)
+
+    @property
+    def memoryless(self) -> bool:
+        """True when both decays are 4096: v is bias plus this step's input only."""
+        return self.decay_u == 4096 and self.decay_v == 4096
+
+
+@dataclass(frozen=True)
+class EquationNeuron:
+    """A continuous-time neuron model in Brian2's equation language (with units).
+
+    Parameters
+    ----------
+    equations : str
+        Model equations, e.g. ``"dv/dt = (I - v)/tau : volt (unless refractory)"``.
+    threshold, reset : str
+        Threshold condition and reset statements.
+    refractory : str or Quantity or None
+        Refractory period (a Brian2 quantity or expression).
+    input_var : str
+        The variable a spike arriving through a connection is added to (``input_var += w``).
+    namespace : Mapping
+        Constants used by the equations (values with units).
+    initial : Mapping
+        Initial values of state variables (value with units, or a Brian2 expression string).
+    method : str
+        Integration method name (Brian2's ``method=``).
+    """
+
+    equations: str
+    threshold: str
+    reset: str = ""
+    refractory: object = None
+    input_var: str = "v"
+    namespace: Mapping = field(default_factory=dict)
+    initial: Mapping = field(default_factory=dict)
+    method: str = "euler"
+
+    def validate(self, owner: str) -> None:
+        if not isinstance(self.equations, str) or not self.equations.strip():
+            raise CircuitError(f"{owner}: equations must be a non-empty string")
+        if not isinstance(self.threshold, str) or not self.threshold.strip():
+            raise CircuitError(f"{owner}: threshold must be a non-empty condition string")
+        if not isinstance(self.input_var, str) or not self.input_var.isidentifier():
+            raise CircuitError(f"{owner}: input_var must be a variable name, got {self.input_var!r}")
+
+
+# ------------------------------------------------------------------------------- populations
+@dataclass(frozen=True)
+class Population:
+    """A group of identical neurons.
+
+    Parameters
+    ----------
+    name : str
+        Unique identifier (a valid Python identifier; backends use it for object names).
+    size : int
+        Number of neurons (>= 1).
+    model : LoihiCompartment or EquationNeuron
+    role : str
+        Free-form tag used by plotting and analysis (``"input"``, ``"hidden"``, ``"memory"``,
+        ``"gate"``, ...).
+    """
+
+    name: str
+    size: int
+    model: object = field(default_factory=LoihiCompartment)
+    role: str = ""
+
+    def validate(self) -> None:
+        owner = f"population {self.name!r}"
+        if not isinstance(self.name, str) or not self.name.isidentifier():
+            raise CircuitError(f"{owner}: name must be a valid identifier")
+        _check_int(owner, "size", self.size, 1)
+        if not isinstance(self.model, (LoihiCompartment, EquationNeuron)):
+            raise CircuitError(f"{owner}: model must be a LoihiCompartment or an EquationNeuron, "
+                               f"got {type(self.model).__name__}")
+        self.model.validate(owner)
+
+
+@dataclass(frozen=True)
+class SpikeSource:
+    """External spikes fed into the circuit.
+
+    Exactly one of three kinds:
+
+    * ``data_phase`` set: a *data* source. Per sample the run supplies a binary vector of length
+      ``size``; neuron ``i`` spikes at phase ``data_phase`` of the sample iff its entry is 1.
+    * ``phases`` set: a *fixed-pattern* source; every neuron spikes at these phases of every sample
+      (used for the reward channel).
+    * ``steps`` (and ``indices``) set: explicit spike train (absolute steps; ``indices`` defaults to
+      neuron 0), e.g. the one-spike kick-start of a gating ring.
+    * ``rate`` set: Poisson spikes at this rate (a Brian2 quantity, Hz); Brian2 backend only.
+    """
+
+    name: str
+    size: int = 1
+    data_phase: int | None = None
+    phases: tuple = ()
+    steps: tuple = ()
+    indices: tuple = ()
+    rate: object = None
+
+    @property
+    def kind(self) -> str:
+        if self.data_phase is not None:
+            return "data"
+        if self.phases:
+            return "pattern"
+        if self.rate is not None:
+            return "poisson"
+        return "train"
+
+    def validate(self, n_phases: int | None) -> None:
+        owner = f"source {self.name!r}"
+        if not isinstance(self.name, str) or not self.name.isidentifier():
+            raise CircuitError(f"{owner}: name must be a valid identifier")
+        _check_int(owner, "size", self.size, 1)
+        kinds = [self.data_phase is not None, bool(self.phases), bool(self.steps),
+                 self.rate is not None]
+        if sum(kinds) != 1:
+            raise CircuitError(f"{owner}: give exactly one of data_phase, phases, steps, rate")
+        if (self.data_phase is not None or self.phases) and n_phases is None:
+            raise CircuitError(f"{owner}: phase-timed sources need a Schedule in the circuit")
+        if self.data_phase is not None:
+            _check_int(owner, "data_phase", self.data_phase, 0, n_phases - 1)
+        for p in self.phases:
+            _check_int(owner, "phase", p, 0, n_phases - 1)
+        for s in self.steps:
+            _check_int(owner, "step", s, 0)
+        if self.indices and len(self.indices) != len(self.steps):
+            raise CircuitError(f"{owner}: indices ({len(self.indices)}) and steps "
+                               f"({len(self.steps)}) differ in length")
+        for i in self.indices:
+            _check_int(owner, "index", i, 0, self.size - 1)
+
+
+# ------------------------------------------------------------------------------- plasticity
+_SOP_FACTORS = ("x0", "y0", "r0", "r1", "x1", "x2", "y1", "y2", "y3")
+
+
+@dataclass(frozen=True)
+class SumOfProducts:
+    """Loihi's sum-of-products learning rule, ``dw = sum_i S_i * prod_j factor_ij``.
+
+    Evaluated every ``t_epoch`` steps from what happened in the epoch: ``x0``/``y0`` are 1 if the
+    pre/post neuron spiked in the epoch, ``r0`` 1 if the reward source spiked, ``r1`` the reward
+    trace (1 in the step the reward spike arrives, no decay past it), ``x1, x2, y1, y2, y3`` traces.
+    The new weight is clipped to ``[wmin, wmax]``.
+
+    Parameters
+    ----------
+    terms : tuple of (int, tuple of str)
+        ``((4, ("x0", "y0", "r1")), (-2, ("x0", "y0")))`` is the nBP rule.
+    t_epoch : int
+        Learning epoch length in steps.
+    reward : str or None
+        Name of the source (or population) whose spikes form r0/r1.
+    wmin, wmax : int
+        Clip range (the 8-bit mixed range for nBP).
+    """
+
+    terms: tuple
+    t_epoch: int = 1
+    reward: str | None = None
+    wmin: int = MIXED_WEIGHT_RANGE[0]
+    wmax: int = MIXED_WEIGHT_RANGE[1]
+
+    def validate(self, owner: str) -> None:
+        if not self.terms:
+            raise CircuitError(f"{owner}: a sum-of-products rule needs at least one term")
+        for term in self.terms:
+            if len(term) != 2:
+                raise CircuitError(f"{owner}: each term is (scale, factors), got {term!r}")
+            scale, factors = term
+            _check_int(owner, "term scale", scale, -(1 << 15), (1 << 15) - 1)
+            if not any(f in ("x0", "y0") for f in factors):
+                raise CircuitError(f"{owner}: every product term must carry x0 or y0 "
+                                   f"(the chip has no other trigger), got {factors!r}")
+            for f in factors:
+                if f not in _SOP_FACTORS:
+                    raise CircuitError(f"{owner}: unknown learning factor {f!r}; "
+                                       f"known: {', '.join(_SOP_FACTORS)}")
+            if any(f in ("r0", "r1") for f in factors) and self.reward is None:
+                raise CircuitError(f"{owner}: terms use r0/r1 but no reward source is named")
+        _check_int(owner, "t_epoch", self.t_epoch, 1, 63)
+        _check_int(owner, "wmin", self.wmin)
+        _check_int(owner, "wmax", self.wmax)
+        if self.wmin > self.wmax:
+            raise CircuitError(f"{owner}: wmin {self.wmin} > wmax {self.wmax}")
+
+    @classmethod
+    def pulse_gated_hebbian(cls, reward: str, step: int = 2, wmin: int = MIXED_WEIGHT_RANGE[0],
+                            wmax: int = MIXED_WEIGHT_RANGE[1]) -> "SumOfProducts":
+        """The nBP rule: ``+step`` on a pre/post coincidence while rewarded, ``-step`` otherwise.
+
+        ``dw = 2*step*x0*y0*r1 - step*x0*y0`` with ``t_epoch = 1`` (the paper's
+        ``4*x0*y0*r1 - 2*x0*y0``).
+        """
+        return cls(terms=((2 * step, ("x0", "y0", "r1")), (-step, ("x0", "y0"))),
+                   t_epoch=1, reward=reward, wmin=wmin, wmax=wmax)
+
+    def coincidence_steps(self) -> tuple[int, int] | None:
+        """``(rewarded, unrewarded)`` weight change of a pure pre/post coincidence rule, or None.
+
+        Returns the increments for the rule's only two shapes that a simple backend needs:
+        ``a*x0*y0*r1 + b*x0*y0`` (with ``t_epoch == 1``).  Anything else returns None.
+        """
+        if self.t_epoch != 1:
+            return None
+        rewarded = plain = 0
+        for scale, factors in self.terms:
+            fs = sorted(factors)
+            if fs == ["r1", "x0", "y0"]:
+                rewarded += scale
+            elif fs == ["x0", "y0"]:
+                rewarded += scale
+                plain += scale
+            else:
+                return None
+        return rewarded, plain
+
+
+@dataclass(frozen=True)
+class RateHebbian:
+    """Pulse-gated Hebbian rule for continuous-time (Brian2) circuits.
+
+    ``dw/dt = eta * sign * pre_trace * post_trace`` while ``gate`` is open; learning only happens in
+    the windows of the named gate population(s).  ``pre_trace``/``post_trace`` are low-pass spike
+    traces with time constant ``tau``.
+    """
+
+    eta: float
+    tau: object
+    sign: int = 1
+    gate: str | None = None
+    wmin: float = -np.inf
+    wmax: float = np.inf
+
+    def validate(self, owner: str) -> None:
+        if self.sign not in (-1, 1):
+            raise CircuitError(f"{owner}: sign must be +1 or -1, got {self.sign!r}")
+
+
+# ------------------------------------------------------------------------------- connections
+@dataclass(frozen=True)
+class Connection:
+    """Synapses from ``pre`` (a population or source) to ``post`` (a population).
+
+    Parameters
+    ----------
+    pre, post : str
+        Names of the presynaptic population/source and the postsynaptic population.
+    pattern : {"one_to_one", "one_to_all", "all_to_all"}
+        ``one_to_one`` needs equal sizes; ``one_to_all`` needs ``pre`` of size 1 (a gate).
+    weight : int or float or ndarray
+        Scalar for every synapse, or a matrix of shape ``(pre.size, post.size)`` for
+        ``all_to_all`` (a vector of length ``size`` for ``one_to_one``).  For Loihi populations,
+        integers in threshold units; plastic weights must be even and in the mixed 8-bit range.
+    delay : int
+        Synaptic delay in steps (spike at t arrives at t + 1 + delay).
+    plasticity : SumOfProducts or RateHebbian or None
+    name : str or None
+        Unique identifier; defaults to ``"{pre}__{post}"`` plus a suffix when needed.
+    sign : int
+        +1, or -1 for a connection whose weights are the negation of the shared matrix it copies
+        (informational: used to check that copies stay identical up to sign and transpose).
+    copy_of : str or None
+        Name of the connection whose matrix this one copies (transposed when shapes say so).
+    """
+
+    pre: str
+    post: str
+    pattern: str
+    weight: object
+    delay: int = 0
+    plasticity: object = None
+    name: str | None = None
+    sign: int = 1
+    copy_of: str | None = None
+
+    @property
+    def plastic(self) -> bool:
+        return self.plasticity is not None
+
+
+# ---------------------------------------------------------------------------------- schedule
+@dataclass(frozen=True)
+class Schedule:
+    """The gating ring and its phase schedule.
+
+    ``ring[k]`` is the name of the size-1 gate population that opens phase ``k``: it spikes at step
+    ``t0 + n*n_phases + k - 1`` of sample ``n`` so that its gate input arrives at phase ``k``.  The
+    ring drives itself (``ring[k] -> ring[k+1 mod n]`` connections in the circuit) once ``kick``
+    (a one-spike source) has started it.  Sample ``n`` occupies steps
+    ``[t0 + n*n_phases, t0 + (n+1)*n_phases)``.
+    """
+
+    n_phases: int
+    ring: tuple
+    kick: str | None = None
+    t0: int = 2
+
+    def step(self, sample: int, phase: int) -> int:
+        """Absolute step of ``phase`` of ``sample``."""
+        return self.t0 + sample * self.n_phases + phase
+
+    def validate(self) -> None:
+        _check_int("schedule", "n_phases", self.n_phases, 1)
+        _check_int("schedule", "t0", self.t0, 0)
+        if self.ring and len(self.ring) != self.n_phases:
+            raise CircuitError(f"schedule: ring has {len(self.ring)} gates for "
+                               f"{self.n_phases} phases")
+
+
+# ----------------------------------------------------------------------------------- circuit
+@dataclass
+class Circuit:
+    """A complete backend-neutral circuit.
+
+    Build it with :meth:`add_population`, :meth:`add_source`, :meth:`connect`; call
+    :meth:`validate` (backends do) before running.
+    """
+
+    name: str = "circuit"
+    dt: object = None  # Brian2 quantity; None means one chip step of 1 ms
+    populations: dict = field(default_factory=dict)
+    sources: dict = field(default_factory=dict)
+    connections: dict = field(default_factory=dict)
+    schedule: Schedule | None = None
+    activity: dict = field(default_factory=dict)
+    meta: dict = field(default_factory=dict)
+
+    # -- building ---------------------------------------------------------------------------
+    def add_population(self, name: str, size: int, model=None, role: str = "") -> Population:
+        if name in self.populations or name in self.sources:
+            raise CircuitError(f"duplicate name {name!r}: populations and sources share one namespace")
+        pop = Population(name, size, model if model is not None else LoihiCompartment(), role)
+        pop.validate()
+        self.populations[name] = pop
+        return pop
+
+    def add_source(self, name: str, size: int = 1, **kwargs) -> SpikeSource:
+        if name in self.populations or name in self.sources:
+            raise CircuitError(f"duplicate name {name!r}: populations and sources share one namespace")
+        src = SpikeSource(name, size, **kwargs)
+        self.sources[name] = src
+        return src
+
+    def connect(self, pre: str, post: str, pattern: str, weight, delay: int = 0,
+                plasticity=None, name: str | None = None, sign: int = 1,
+                copy_of: str | None = None) -> Connection:
+        """Add a connection (validated at once against what the circuit already holds)."""
+        if name is None:
+            base = f"{pre}__{post}"
+            name, k = base, 1
+            while name in self.connections:
+                k += 1
+                name = f"{base}_{k}"
+        elif name in self.connections:
+            raise CircuitError(f"duplicate connection name {name!r}")
+        if isinstance(weight, np.ndarray):
+            weight = weight.copy()
+            weight.setflags(write=False)
+        conn = Connection(pre, post, pattern, weight, delay, plasticity, name, sign, copy_of)
+        self._validate_connection(conn)
+        self.connections[name] = conn
+        return conn
+
+    # -- queries ----------------------------------------------------------------------------
+    def size_of(self, name: str) -> int:
+        if name in self.populations:
+            return self.populations[name].size
+        if name in self.sources:
+            return self.sources[name].size
+        raise CircuitError(f"unknown population or source {name!r}")
+
+    @property
+    def n_neurons(self) -> int:
+        return sum(p.size for p in self.populations.values())
+
+    def n_synapses(self, plastic: bool | None = None) -> int:
+        total = 0
+        for c in self.connections.values():
+            if plastic is not None and c.plastic != plastic:
+                continue
+            n_pre, n_post = self.size_of(c.pre), self.size_of(c.post)
+            total += {"one_to_one": n_post, "one_to_all": n_post,
+                      "all_to_all": n_pre * n_post}[c.pattern]
+        return total
+
+    def incoming(self, post: str) -> list:
+        return [c for c in self.connections.values() if c.post == post]
+
+    def outgoing(self, pre: str) -> list:
+        return [c for c in self.connections.values() if c.pre == pre]
+
+    def weight_matrix(self, conn: Connection | str) -> np.ndarray:
+        """Dense ``(pre.size, post.size)`` weight matrix of a connection (zeros where none)."""
+        if isinstance(conn, str):
+            conn = self.connections[conn]
+        n_pre, n_post = self.size_of(conn.pre), self.size_of(conn.post)
+        w = np.asarray(conn.weight)
+        dtype = np.int64 if np.issubdtype(w.dtype, np.integer) else np.float64
+        if conn.pattern == "all_to_all":
+            return np.broadcast_to(w, (n_pre, n_post)).astype(dtype)
+        out = np.zeros((n_pre, n_post), dtype=dtype)
+        if conn.pattern == "one_to_one":
+            out[np.arange(n_post), np.arange(n_post)] = w
+        else:
+            out[0, :] = w
+        return out
+
+    def is_loihi(self) -> bool:
+        """True when every population is a :class:`LoihiCompartment` (integer circuit)."""
+        return all(isinstance(p.model, LoihiCompartment) for p in self.populations.values())
+
+    # -- validation -------------------------------------------------------------------------
+    def _validate_connection(self, c: Connection) -> None:
+        owner = f"connection {c.name!r} ({c.pre} -> {c.post})"
+        if c.pre not in self.populations and c.pre not in self.sources:
+            raise CircuitError(f"{owner}: unknown presynaptic population or source {c.pre!r}")
+        if c.post not in self.populations:
+            what = "a source cannot be a target" if c.post in self.sources else "unknown population"
+            raise CircuitError(f"{owner}: {what} {c.post!r}")
+        if c.pattern not in CONNECTION_PATTERNS:
+            raise CircuitError(f"{owner}: pattern must be one of {CONNECTION_PATTERNS}, "
+                               f"got {c.pattern!r}")
+        n_pre, n_post = self.size_of(c.pre), self.size_of(c.post)
+        if c.pattern == "one_to_one" and n_pre != n_post:
+            raise CircuitError(f"{owner}: one_to_one needs equal sizes, got {n_pre} -> {n_post}")
+        if c.pattern == "one_to_all" and n_pre != 1:
+            raise CircuitError(f"{owner}: one_to_all needs a presynaptic size of 1, got {n_pre}")
+        _check_int(owner, "delay", c.delay, 0, MAX_DELAY)
+        if c.sign not in (-1, 1):
+            raise CircuitError(f"{owner}: sign must be +1 or -1")
+        w = np.asarray(c.weight)
+        if w.dtype == object or not (np.issubdtype(w.dtype, np.number)):
+            raise CircuitError(f"{owner}: weight must be numeric, got dtype {w.dtype}")
+        expected = {"all_to_all": [(), (n_pre, n_post)], "one_to_one": [(), (n_post,)],
+                    "one_to_all": [(), (n_post,)]}[c.pattern]
+        if w.shape not in expected:
+            raise CircuitError(f"{owner}: weight shape {w.shape} does not fit pattern {c.pattern} "
+                               f"(expected a scalar or {expected[1]})")
+        post_model = self.populations[c.post].model
+        if isinstance(post_model, LoihiCompartment):
+            if not np.issubdtype(w.dtype, np.integer):
+                raise CircuitError(f"{owner}: weights onto a LoihiCompartment population are "
+                                   f"integers in threshold units, got dtype {w.dtype}")
+            if c.plastic:
+                lo, hi = MIXED_WEIGHT_RANGE
+                if w.size and (w.min() < lo or w.max() > hi):
+                    raise CircuitError(f"{owner}: plastic weights must lie in the 8-bit mixed "
+                                       f"range [{lo}, {hi}], got [{w.min()}, {w.max()}]")
+                if w.size and np.any(w % 2):
+                    raise CircuitError(f"{owner}: plastic mixed-sign weights must be even integers")
+        if c.plasticity is not None:
+            if not isinstance(c.plasticity, (SumOfProducts, RateHebbian)):
+                raise CircuitError(f"{owner}: plasticity must be SumOfProducts or RateHebbian")
+            c.plasticity.validate(owner)
+            if c.pattern != "all_to_all":
+                raise CircuitError(f"{owner}: plastic connections must be all_to_all")
+            reward = getattr(c.plasticity, "reward", None)
+            if reward is not None and reward not in self.sources and reward not in self.populations:
+                raise CircuitError(f"{owner}: reward {reward!r} is not a source or population")
+        if c.copy_of is not None and c.copy_of not in self.connections:
+            raise CircuitError(f"{owner}: copy_of names unknown connection {c.copy_of!r}")
+
+    def validate(self) -> "Circuit":
+        """Check the whole circuit; raise :class:`CircuitError` naming the first problem."""
+        if not self.populations:
+            raise CircuitError(f"circuit {self.name!r} has no populations")
+        n_phases = None
+        if self.schedule is not None:
+            self.schedule.validate()
+            n_phases = self.schedule.n_phases
+            for g in self.schedule.ring:
+                if g not in self.populations:
+                    raise CircuitError(f"schedule: ring gate {g!r} is not a population")
+                if self.populations[g].size != 1:
+                    raise CircuitError(f"schedule: ring gate {g!r} must have size 1")
+            if self.schedule.kick is not None and self.schedule.kick not in self.sources:
+                raise CircuitError(f"schedule: kick source {self.schedule.kick!r} is unknown")
+        for p in self.populations.values():
+            p.validate()
+        for s in self.sources.values():
+            s.validate(n_phases)
+        for c in self.connections.values():
+            self._validate_connection(c)
+        for pop, phases in self.activity.items():
+            if pop not in self.populations:
+                raise CircuitError(f"activity table names unknown population {pop!r}")
+            if n_phases is not None and any(not 0 <= p < n_phases for p in phases):
+                raise CircuitError(f"activity table: phases of {pop!r} out of range")
+        return self
+
+    def replace_weights(self, weights: Mapping[str, np.ndarray]) -> "Circuit":
+        """A copy of the circuit with new weights for the named connections (validated)."""
+        new = dataclasses.replace(self, connections=dict(self.connections))
+        for name, w in weights.items():
+            if name not in new.connections:
+                raise CircuitError(f"replace_weights: unknown connection {name!r}")
+            c = new.connections[name]
+            w = np.array(w)
+            w.setflags(write=False)
+            new.connections[name] = dataclasses.replace(c, weight=w)
+            new._validate_connection(new.connections[name])
+        return new
+
+    def summary(self) -> str:
+        lines = [f"Circuit {self.name!r}: {self.n_neurons} neurons in {len(self.populations)} "
+                 f"populations, {len(self.sources)} sources, {len(self.connections)} connections "
+                 f"({self.n_synapses(plastic=True)} plastic synapses)"]
+        for p in self.populations.values():
+            lines.append(f"  {p.name:<10} {p.size:>5}  {p.role}")
+        return "\n".join(lines)
+
+
+def as_int_matrix(w: Sequence, shape: tuple, what: str) -> np.ndarray:
+    """Validate a user-supplied integer weight matrix; return it as int64."""
+    a = np.asarray(w)
+    if a.shape != shape:
+        raise CircuitError(f"{what}: expected shape {shape}, got {a.shape}")
+    if not np.issubdtype(a.dtype, np.integer):
+        raise CircuitError(f"{what}: expected an integer array, got dtype {a.dtype}")
+    return a.astype(np.int64)

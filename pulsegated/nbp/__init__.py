@@ -1,0 +1,1 @@
+"""The on-chip backpropagation circuit (nBP) of Renner, Sheldon, Zlotnik, Tao & Sornborger."""

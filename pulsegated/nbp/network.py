@@ -1,0 +1,260 @@
+"""The 12-phase on-chip backpropagation circuit (nBP) of Renner et al., as a circuit description.
+
+:func:`training_circuit` builds the training network (3282 neurons and 500 000 plastic synapses at
+400-400-10), :func:`inference_circuit` the 4-step inference network (x, h1, o and four gates).
+Layer sizes are parameters so that tests can run small circuits.
+
+Weight conventions: the reference trainer holds ``W1`` with shape ``(n_hidden, n_in)`` and ``W2`` with
+shape ``(n_out, n_hidden)`` (``z = W x``); a connection's matrix is ``(pre, post)``, so ``x -> h1``
+carries ``W1.T``, ``h1 -> o`` carries ``W2.T``, ``o -> h1T`` carries ``W2`` and ``oT_minus -> h1T``
+carries ``-W2``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pulsegated.circuit import kinds as K
+from pulsegated.circuit.description import (Circuit, CircuitError, LoihiCompartment, Schedule,
+                                            SumOfProducts)
+
+__all__ = [
+    "N_PHASES", "INFERENCE_PHASES", "TRAINING_ACTIVITY", "INFERENCE_ACTIVITY", "PLASTIC",
+    "W1_CONNECTIONS", "W2_CONNECTIONS", "training_circuit", "inference_circuit",
+    "weights_from_circuit", "check_sizes", "REWARD_PHASES", "OUTPUT_PHASE",
+]
+
+#: Steps (phases) of one training sample and of one inference sample.
+N_PHASES = 12
+INFERENCE_PHASES = 4
+#: Phase in which the output layer fires its forward answer (training and inference).
+OUTPUT_PHASE = 3
+#: Phases whose coincidences are rewarded (+2); all other coincidences give -2.
+REWARD_PHASES = (5, 7)
+
+#: Phases in which each population may fire (silent in all others): the spec's activity check.
+TRAINING_ACTIVITY = {
+    "x": (1, 7, 11), "m_x6": (6,), "h1": (2, 5, 7, 9, 11), "h1_copy": (2, 7, 11),
+    "h1_copy2": (2, 7, 11), "m_h1": (3,), "c_h1": (6,), "h1T": (5, 6, 9, 10),
+    "o": (3, 5, 9), "o_copy": (3, 5, 9), "o_copy2": (3, 5, 9), "t": (3,),
+    "d_plus": (4,), "d_minus": (4,), "oT_minus": (5, 9),
+    **{f"g{k:02d}": ((k - 1) % N_PHASES,) for k in range(N_PHASES)},
+}
+INFERENCE_ACTIVITY = {
+    "x": (1,), "h1": (2,), "o": (3,),
+    **{f"g{k:02d}": ((k - 1) % INFERENCE_PHASES,) for k in range(INFERENCE_PHASES)},
+}
+
+#: The eight plastic connections: name -> (pre, post, which matrix, sign, transposed).
+PLASTIC = {
+    "W1": ("x", "h1", "W1", 1, False),
+    "W1_copy": ("x", "h1_copy", "W1", 1, False),
+    "W1_copy2": ("x", "h1_copy2", "W1", 1, False),
+    "W2": ("h1", "o", "W2", 1, False),
+    "W2_copy": ("h1", "o_copy", "W2", 1, False),
+    "W2_copy2": ("h1", "o_copy2", "W2", 1, False),
+    "W2T": ("o", "h1T", "W2", 1, True),
+    "W2T_minus": ("oT_minus", "h1T", "W2", -1, True),
+}
+W1_CONNECTIONS = tuple(k for k, v in PLASTIC.items() if v[2] == "W1")
+W2_CONNECTIONS = tuple(k for k, v in PLASTIC.items() if v[2] == "W2")
+
+#: Gates from the ring: phase -> list of (target, kind).
+_RING_GATES = {
+    0: [("o", "inhibit"), ("o_copy", "inhibit"), ("o_copy2", "inhibit")],
+    1: [("x", "gate")],
+    2: [("h1", "gate"), ("h1_copy", "gate"), ("h1_copy", "minus_half"), ("h1_copy2", "plus_half")],
+    3: [("o", "gate"), ("t", "gate"), ("m_h1", "gate"), ("o_copy", "gate"),
+        ("o_copy", "minus_half"), ("o_copy2", "plus_half")],
+    4: [("h1T", "inhibit"), ("oT_minus", "inhibit")],
+    5: [("h1", "gate"), ("h1T", "gate"), ("oT_minus", "gate"), ("o", "gate"), ("o_copy", "gate"),
+        ("o_copy2", "gate")],
+    6: [("m_x6", "gate"), ("c_h1", "gate"), ("h1T", "gate"), ("h1T", "minus_half"),
+        ("o", "inhibit"), ("o_copy", "inhibit"), ("o_copy2", "inhibit")],
+    7: [("x", "gate")],
+    8: [("h1", "inhibit"), ("h1_copy", "inhibit"), ("h1_copy2", "inhibit")],
+    9: [("h1", "gate"), ("h1T", "gate"), ("o", "gate"), ("o_copy", "gate"), ("o_copy2", "gate"),
+        ("oT_minus", "gate")],
+    10: [("h1T", "gate"), ("h1T", "minus_half"), ("o", "inhibit"), ("o_copy", "inhibit"),
+         ("o_copy2", "inhibit")],
+    11: [("x", "gate")],
+}
+_GATE_WEIGHT = {"gate": K.GATE, "minus_half": K.GATE_MINUS_HALF, "plus_half": K.GATE_PLUS_HALF,
+                "inhibit": K.GATE_INHIBIT}
+
+#: One-to-one relays and neuron-specific gates: (pre, post, weight, delay).
+_RELAYS = [
+    ("x", "m_x6", K.RELAY, 4), ("m_x6", "x", K.RELAY, 0), ("m_x6", "x", K.RELAY, 4),
+    ("h1", "m_h1", K.RELAY, 0),
+    ("m_h1", "h1", K.RELAY, 1), ("m_h1", "h1", K.RELAY, 5),
+    ("m_h1", "h1T", K.RELAY, 1), ("m_h1", "h1T", K.RELAY, 5),
+    ("h1T", "h1", K.RELAY, 0), ("h1T", "h1_copy", K.RELAY, 0), ("h1T", "h1_copy2", K.RELAY, 0),
+    ("h1_copy", "c_h1", K.RELAY, 3), ("h1_copy2", "c_h1", K.RELAY_INHIBIT, 3),
+    ("c_h1", "h1", K.NEURON_GATE, 0), ("c_h1", "h1", K.NEURON_GATE, 4),
+    ("c_h1", "h1_copy", K.NEURON_GATE, 0), ("c_h1", "h1_copy", K.NEURON_GATE, 4),
+    ("c_h1", "h1_copy2", K.NEURON_GATE, 0), ("c_h1", "h1_copy2", K.NEURON_GATE, 4),
+    ("o_copy", "d_plus", K.NEURON_GATE, 0), ("o_copy", "d_minus", K.NEURON_GATE, 0),
+    ("o_copy2", "d_minus", K.RELAY_INHIBIT, 0),
+    ("o", "d_minus", K.RELAY, 0), ("o", "d_plus", K.RELAY_INHIBIT, 0),
+    ("t", "d_plus", K.RELAY, 0), ("t", "d_minus", K.RELAY_INHIBIT, 0),
+    ("d_plus", "o", K.RELAY, 0), ("d_plus", "o_copy", K.RELAY, 0), ("d_plus", "o_copy2", K.RELAY, 0),
+    ("d_minus", "o", K.RELAY, 4), ("d_minus", "o_copy", K.RELAY, 4),
+    ("d_minus", "o_copy2", K.RELAY, 4),
+    ("d_minus", "oT_minus", K.RELAY, 0), ("d_plus", "oT_minus", K.RELAY, 4),
+]
+
+_DATA = LoihiCompartment(threshold=K.THRESHOLD, bias=K.BIAS_DATA, refractory=K.REFRACTORY_DATA)
+_DATA_NOREFRACT = LoihiCompartment(threshold=K.THRESHOLD, bias=K.BIAS_DATA,
+                                   refractory=K.REFRACTORY_NONE)
+_GATE_NEURON = LoihiCompartment(threshold=K.THRESHOLD, bias=K.BIAS_GATE,
+                                refractory=K.REFRACTORY_NONE)
+
+
+def check_sizes(n_in: int, n_hidden: int, n_out: int) -> None:
+    """Validate layer sizes (positive integers)."""
+    for name, n in (("n_in", n_in), ("n_hidden", n_hidden), ("n_out", n_out)):
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+            raise CircuitError(f"{name} must be a positive integer, got {n!r}")
+
+
+def _check_weights(W1, W2, n_in, n_hidden, n_out):
+    from pulsegated.circuit.description import as_int_matrix
+    W1 = as_int_matrix(W1, (n_hidden, n_in), "W1 (n_hidden, n_in)")
+    W2 = as_int_matrix(W2, (n_out, n_hidden), "W2 (n_out, n_hidden)")
+    return W1, W2
+
+
+def _add_ring(c: Circuit, n_phases: int) -> tuple:
+    ring = tuple(f"g{k:02d}" for k in range(n_phases))
+    for g in ring:
+        c.add_population(g, 1, _GATE_NEURON, role="gate")
+    for k in range(n_phases):
+        c.connect(ring[k], ring[(k + 1) % n_phases], "one_to_one", K.RING, name=f"ring_{k:02d}")
+    # The kick spike at step 0 arrives at step 1 where g00 fires: phase 0 of sample 0 is step 2.
+    c.add_source("kick", 1, steps=(0,))
+    c.connect("kick", ring[0], "one_to_one", K.RING, name="kick__g00")
+    c.schedule = Schedule(n_phases=n_phases, ring=ring, kick="kick", t0=2)
+    return ring
+
+
+def training_circuit(W1, W2, *, name: str = "nbp_training") -> Circuit:
+    """The 12-phase nBP training network with initial weights ``W1`` and ``W2``.
+
+    Parameters
+    ----------
+    W1 : int array, shape (n_hidden, n_in)
+        Even integers in [-256, 254].
+    W2 : int array, shape (n_out, n_hidden)
+
+    Returns
+    -------
+    Circuit
+        Validated; ``activity`` holds :data:`TRAINING_ACTIVITY`; ``meta`` the layer sizes.
+        Data sources: ``pixels`` (n_in, phase 0 so that x fires in phase 1) and ``targets``
+        (n_out, phase 2 so that t fires in phase 3); fixed source ``reward`` spikes in phases 4 and 6
+        so that the reward trace r1 is on in phases 5 and 7.
+    """
+    W1 = np.asarray(W1)
+    W2 = np.asarray(W2)
+    if W1.ndim != 2 or W2.ndim != 2:
+        raise CircuitError(f"W1 and W2 must be 2-D, got shapes {W1.shape} and {W2.shape}")
+    n_hidden, n_in = W1.shape
+    n_out = W2.shape[0]
+    check_sizes(n_in, n_hidden, n_out)
+    W1, W2 = _check_weights(W1, W2, n_in, n_hidden, n_out)
+
+    c = Circuit(name=name)
+    layers = [("x", n_in, "input"), ("m_x6", n_in, "memory"), ("h1", n_hidden, "hidden"),
+              ("h1_copy", n_hidden, "hidden"), ("h1_copy2", n_hidden, "hidden"),
+              ("m_h1", n_hidden, "memory"), ("c_h1", n_hidden, "derivative"),
+              ("h1T", n_hidden, "error"), ("o", n_out, "output"), ("o_copy", n_out, "output"),
+              ("o_copy2", n_out, "output"), ("t", n_out, "target"), ("d_plus", n_out, "error"),
+              ("d_minus", n_out, "error"), ("oT_minus", n_out, "error")]
+    for pname, size, role in layers:
+        c.add_population(pname, size, _DATA_NOREFRACT if pname == "h1T" else _DATA, role=role)
+    ring = _add_ring(c, N_PHASES)
+
+    c.add_source("pixels", n_in, data_phase=0)
+    c.add_source("targets", n_out, data_phase=2)
+    c.add_source("reward", 1, phases=tuple(p - 1 for p in REWARD_PHASES))
+    c.connect("pixels", "x", "one_to_one", K.RELAY)
+    c.connect("targets", "t", "one_to_one", K.RELAY)
+
+    rule = SumOfProducts.pulse_gated_hebbian(reward="reward")
+    mats = {"W1": W1.T, "W2": W2.T}
+    for cname, (pre, post, which, sign, transposed) in PLASTIC.items():
+        m = mats[which]
+        w = sign * (m.T if transposed else m)
+        copy_of = None if cname in ("W1", "W2") else which
+        c.connect(pre, post, "all_to_all", np.ascontiguousarray(w, dtype=np.int64),
+                  plasticity=rule, name=cname, sign=sign, copy_of=copy_of)
+
+    for pre, post, w, d in _RELAYS:
+        c.connect(pre, post, "one_to_one", w, delay=d, name=f"{pre}__{post}_d{d}")
+    for phase, targets in _RING_GATES.items():
+        for post, kind in targets:
+            c.connect(ring[phase], post, "one_to_all", _GATE_WEIGHT[kind],
+                      name=f"{ring[phase]}__{post}_{kind}")
+
+    c.activity = dict(TRAINING_ACTIVITY)
+    c.meta = {"algorithm": "nbp", "mode": "training", "n_in": n_in, "n_hidden": n_hidden,
+              "n_out": n_out, "n_phases": N_PHASES, "output": "o", "output_phase": OUTPUT_PHASE}
+    return c.validate()
+
+
+def inference_circuit(W1, W2, *, name: str = "nbp_inference") -> Circuit:
+    """The 4-step inference network: x (phase 1), h1 (phase 2), o (phase 3), gates g00..g03.
+
+    The output potential ``z2`` of a sample is the input current of ``o`` in phase 3 minus the gate
+    weight (the neurons are memoryless).
+    """
+    W1 = np.asarray(W1)
+    W2 = np.asarray(W2)
+    if W1.ndim != 2 or W2.ndim != 2:
+        raise CircuitError(f"W1 and W2 must be 2-D, got shapes {W1.shape} and {W2.shape}")
+    n_hidden, n_in = W1.shape
+    n_out = W2.shape[0]
+    check_sizes(n_in, n_hidden, n_out)
+    W1, W2 = _check_weights(W1, W2, n_in, n_hidden, n_out)
+
+    c = Circuit(name=name)
+    c.add_population("x", n_in, _DATA, role="input")
+    c.add_population("h1", n_hidden, _DATA, role="hidden")
+    c.add_population("o", n_out, _DATA, role="output")
+    ring = _add_ring(c, INFERENCE_PHASES)
+    c.add_source("pixels", n_in, data_phase=0)
+    c.connect("pixels", "x", "one_to_one", K.RELAY)
+    c.connect("x", "h1", "all_to_all", np.ascontiguousarray(W1.T), name="W1")
+    c.connect("h1", "o", "all_to_all", np.ascontiguousarray(W2.T), name="W2")
+    gates = {0: [("o", "inhibit")], 1: [("x", "gate")], 2: [("h1", "gate")], 3: [("o", "gate")]}
+    for phase, targets in gates.items():
+        for post, kind in targets:
+            c.connect(ring[phase], post, "one_to_all", _GATE_WEIGHT[kind],
+                      name=f"{ring[phase]}__{post}_{kind}")
+    c.activity = dict(INFERENCE_ACTIVITY)
+    c.meta = {"algorithm": "nbp", "mode": "inference", "n_in": n_in, "n_hidden": n_hidden,
+              "n_out": n_out, "n_phases": INFERENCE_PHASES, "output": "o",
+              "output_phase": OUTPUT_PHASE}
+    return c.validate()
+
+
+def weights_from_circuit(weights: dict) -> tuple:
+    """``(W1, W2)`` in reference layout from a dict of plastic connection matrices (pre, post)."""
+    return (np.asarray(weights["W1"]).T.astype(np.int64),
+            np.asarray(weights["W2"]).T.astype(np.int64))
+
+
+def copies_consistent(weights: dict) -> dict:
+    """For each plastic copy, whether it equals its master matrix up to sign and transpose.
+
+    ``weights`` maps connection names of :data:`PLASTIC` to (pre, post) matrices.  Returns
+    ``{name: bool}``.
+    """
+    W1, W2 = weights_from_circuit(weights)
+    ref = {"W1": W1.T, "W2": W2.T}
+    out = {}
+    for cname, (_, _, which, sign, transposed) in PLASTIC.items():
+        m = ref[which]
+        expected = sign * (m.T if transposed else m)
+        out[cname] = bool(np.array_equal(np.asarray(weights[cname]), expected))
+    return out

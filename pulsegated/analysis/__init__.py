@@ -1,0 +1,1 @@
+"""Analysis of recorded activity (no simulation here)."""

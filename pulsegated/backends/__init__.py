@@ -8,7 +8,7 @@ from pulsegated.errors import UsageError
 
 #: name -> "module:TrainingBackend class"
 TRAINING_BACKENDS = {
-    "reference": "pulsegated.backends.reference:ReferenceBackend",
+    "reference": "pulsegated.nbp.reference:ReferenceBackend",
     "loihi": "pulsegated.backends.loihi:LoihiBackend",
     "brian2": "pulsegated.backends.brian2:Brian2Backend",
 }

@@ -1,0 +1,68 @@
+"""The ``pulsegated`` command: one sub-command per module.
+
+Each sub-command module defines ``HELP`` (one line), ``add_arguments(parser)`` and
+``run(args) -> int``, and keeps its heavy imports inside ``run`` so that ``pulsegated --help``
+stays fast.  Bad input exits with status 2 and one line on stderr saying what was expected.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from pulsegated import __version__
+from pulsegated.errors import UsageError
+
+#: sub-command -> module
+COMMANDS = {
+    "train": "pulsegated.training.cli",
+    "demo": "pulsegated.demo",
+    "data": "pulsegated.data.cli",
+    "chain": "pulsegated.sgsc.cli",
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, exit 2
+        raise UsageError(message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="pulsegated", description="Backpropagation with spikes: pulse-gated "
+                     "circuits on Brian2 and a bit-exact Loihi integer emulator.")
+    parser.add_argument("--version", action="version", version=f"pulsegated {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    for name, module_name in COMMANDS.items():
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as e:
+            if e.name != module_name:
+                raise
+            continue
+        p = sub.add_parser(name, help=module.HELP, description=module.HELP)
+        module.add_arguments(p)
+        p.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv=None) -> int:
+    from pulsegated.circuit.description import CircuitError
+
+    try:
+        args = build_parser().parse_args(argv)
+        return int(args._run(args) or 0)
+    except (UsageError, CircuitError) as e:
+        print(f"pulsegated: error: {e}", file=sys.stderr)
+        return 2
+    except FileNotFoundError as e:  # missing datasets and the like: their message says where
+        print(f"pulsegated: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("pulsegated: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

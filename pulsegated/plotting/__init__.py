@@ -1,0 +1,1 @@
+"""Plotting of recorded activity and training curves (no simulation here)."""

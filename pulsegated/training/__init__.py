@@ -1,0 +1,1 @@
+"""Training runs: seeded sample order, evaluation readouts, checkpoints."""

@@ -1,0 +1,90 @@
+"""``pulsegated train``: train the nBP network on a backend and report readouts per epoch."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from pulsegated.errors import UsageError
+
+HELP = "train the nBP network online (batch size 1) and evaluate it after every epoch"
+
+
+def _threshold(text: str):
+    if text in ("any", "half"):
+        return text
+    try:
+        value = int(text)
+    except ValueError:
+        raise UsageError(f"--threshold takes 'any', 'half' or a raw pixel level 1..255, "
+                         f"got {text!r}") from None
+    if not 1 <= value <= 255:
+        raise UsageError(f"--threshold raw level must be in 1..255, got {value}")
+    return value
+
+
+def add_arguments(p) -> None:
+    from pulsegated.backends import TRAINING_BACKENDS
+    p.add_argument("--dataset", default="builtin", choices=("builtin", "mnist", "fashion-mnist"),
+                   help="training data (default: the built-in 5000-digit subset)")
+    p.add_argument("--backend", default="reference", choices=tuple(TRAINING_BACKENDS),
+                   help="reference (exact integer arithmetic), loihi (bit-exact chip emulator) "
+                        "or brian2 (spiking circuit)")
+    p.add_argument("--device", default=None,
+                   help="backend device (brian2: runtime or cpp_standalone)")
+    p.add_argument("--epochs", type=int, default=1)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--max-samples", type=int, default=None,
+                   help="train each epoch on the first N samples of the seed's order")
+    p.add_argument("--threshold", type=str, default=None,
+                   help="binarisation: 'any' (raw >= 1), 'half' (raw >= 128) or a raw level; "
+                        "default: the dataset's (mnist: any, fashion-mnist: half)")
+    p.add_argument("--hidden", type=int, default=400, help="hidden layer size (default 400)")
+    p.add_argument("--data-dir", default=None, help="dataset root (else $PULSEGATED_DATA, "
+                   "else the user cache)")
+    p.add_argument("--checkpoint-dir", default=None,
+                   help="write checkpoint.npz every half epoch and final.npz at the end")
+    p.add_argument("--resume", action="store_true", help="continue from --checkpoint-dir")
+    p.add_argument("--eval-train", type=int, default=10000,
+                   help="evaluate on the first N training samples (default 10000; 0: none)")
+    p.add_argument("--eval-test", type=int, default=None,
+                   help="evaluate on the first N test samples (default: all)")
+    p.add_argument("--json", action="store_true",
+                   help="print one JSON object per evaluation, no progress bars")
+
+
+def config_from_args(args):
+    from pulsegated.training.trainer import TrainConfig
+    options = {}
+    if args.device is not None:
+        options["device"] = args.device
+    return TrainConfig(
+        dataset=args.dataset, backend=args.backend, epochs=args.epochs, seed=args.seed,
+        max_samples=args.max_samples,
+        threshold=None if args.threshold is None else _threshold(args.threshold),
+        n_hidden=args.hidden, data_dir=args.data_dir, checkpoint_dir=args.checkpoint_dir,
+        resume=args.resume, eval_train=args.eval_train, eval_test=args.eval_test,
+        backend_options=options).validate()
+
+
+def _print_record(rec: dict, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(rec), flush=True)
+        return
+    te = rec["test"]
+    line = (f"epoch {rec['epoch']:3d}  samples {rec['samples']:8d}  "
+            f"test: potential {100 * te['acc_potential']:.2f}%  spikes "
+            f"{100 * te['acc_spikes']:.2f}%  exact {100 * te['exact']:.2f}%  mse {te['mse']:.4f}")
+    if "train" in rec:
+        line += f"  | train potential {100 * rec['train']['acc_potential']:.2f}%"
+    if rec.get("samples_per_s"):
+        line += f"  | {rec['samples_per_s']:.0f} samples/s"
+    print(line, file=sys.stdout, flush=True)
+
+
+def run(args) -> int:
+    from pulsegated.training.trainer import Trainer
+    config = config_from_args(args)
+    trainer = Trainer(config, progress=not args.json)
+    trainer.run(on_eval=lambda rec: _print_record(rec, args.json))
+    return 0

@@ -1,0 +1,40 @@
+"""The readouts of the nBP network (spec section 8) computed from an inference pass."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pulsegated.backends.base import Inference
+
+
+def readouts(inference: Inference, labels: np.ndarray) -> dict:
+    """Accuracy of the three readouts and the MSE of the output spikes.
+
+    Parameters
+    ----------
+    inference : Inference
+        ``spikes`` (n, n_out) bool and ``potential`` (n, n_out) int.
+    labels : (n,) int
+
+    Returns
+    -------
+    dict
+        ``acc_spikes``: argmax of the output spikes (ties, including no spike at all, go to the
+        lowest index); ``acc_potential``: argmax of the output potential z2; ``exact``: the spike
+        vector equals the one-hot target; ``mse``: mean squared error of the spikes against the
+        one-hot target, averaged over samples and outputs.
+    """
+    spikes = np.asarray(inference.spikes, dtype=bool)
+    potential = np.asarray(inference.potential)
+    labels = np.asarray(labels)
+    n, n_out = spikes.shape
+    if n == 0:
+        raise ValueError("readouts of an empty set")
+    onehot = np.zeros((n, n_out), dtype=bool)
+    onehot[np.arange(n), labels] = True
+    return {
+        "acc_spikes": float(np.mean(np.argmax(spikes, axis=1) == labels)),
+        "acc_potential": float(np.mean(np.argmax(potential, axis=1) == labels)),
+        "exact": float(np.mean(np.all(spikes == onehot, axis=1))),
+        "mse": float(np.mean(spikes != onehot)),
+    }

@@ -1,0 +1,96 @@
+import numpy as np
+import pytest
+
+from pulsegated.errors import UsageError
+from pulsegated.nbp import rule
+from pulsegated.nbp.reference import ReferenceBackend, train_epoch
+
+
+def naive_per_sample(W1, W2, X, labels):
+    """Deliberately naive: every quantity of the spec's equations spelled out, python loops."""
+    W1 = W1.astype(np.int64).copy()
+    W2 = W2.astype(np.int64).copy()
+    n_out, n_hidden = W2.shape
+    for x, lab in zip(X, labels):
+        z1 = [sum(int(W1[j, i]) for i in range(len(x)) if x[i]) for j in range(n_hidden)]
+        h = [int(z > 512) for z in z1]
+        f1 = [int(z > 0 and not z > 1024) for z in z1]
+        z2 = [sum(int(W2[k, j]) * h[j] for j in range(n_hidden)) for k in range(n_out)]
+        o = [int(z > 512) for z in z2]
+        f2 = [int(z > 0 and not z > 1024) for z in z2]
+        t = [int(k == lab) for k in range(n_out)]
+        d2 = [f2[k] * t[k] * (1 - o[k]) - f2[k] * o[k] * (1 - t[k]) for k in range(n_out)]
+        for k in range(n_out):
+            for j in range(n_hidden):
+                W2[k, j] = min(254, max(-256, W2[k, j] + 2 * d2[k] * h[j]))
+        for j in range(n_hidden):
+            s = sum(int(W2[k, j]) * d2[k] for k in range(n_out))
+            d1 = (s > 0) - (s < 0)
+            d1 *= f1[j]
+            for i in range(len(x)):
+                W1[j, i] = min(254, max(-256, W1[j, i] + 2 * d1 * int(x[i])))
+    return W1, W2
+
+
+@pytest.mark.parametrize("seed,scale,density", [(0, 1, 0.3), (1, 4, 0.5), (2, 8, 0.2)])
+def test_fast_trainer_equals_naive_definition(seed, scale, density):
+    rng = np.random.default_rng(seed)
+    n_in, n_hidden, n_out, n = 20, 12, 4, 150
+    W1, W2 = rule.init_weights(n_in, n_hidden, n_out, rng)
+    # large scales drive weights into the clip range [-256, 254]
+    W1 = np.clip(W1 * scale, -256, 254) // 2 * 2
+    W2 = np.clip(W2 * scale, -256, 254) // 2 * 2
+    X = (rng.random((n, n_in)) < density).astype(np.uint8)
+    labels = rng.integers(0, n_out, n)
+    A1, A2 = naive_per_sample(W1, W2, X, labels)
+    B1, B2 = W1.copy(), W2.copy()
+    train_epoch(B1, B2, X, labels)
+    assert (A1 != W1).any() and (A2 != W2).any()
+    np.testing.assert_array_equal(B1, A1)
+    np.testing.assert_array_equal(B2, A2)
+    if scale == 8:
+        assert (A1 == 254).any() or (A1 == -256).any(), "clipping must be exercised"
+    # the plain vectorised definition agrees as well
+    C1, C2 = W1.copy(), W2.copy()
+    T = np.eye(n_out, dtype=np.uint8)[labels]
+    for x, t in zip(X, T):
+        rule.train_sample(C1, C2, x, t)
+    np.testing.assert_array_equal(C1, A1)
+    np.testing.assert_array_equal(C2, A2)
+
+
+def test_weights_stay_even_and_in_range():
+    rng = np.random.default_rng(5)
+    W1, W2 = rule.init_weights(30, 20, 10, rng)
+    X = (rng.random((2000, 30)) < 0.5).astype(np.uint8)
+    train_epoch(W1, W2, X, rng.integers(0, 10, 2000))
+    for W in (W1, W2):
+        assert W.min() >= -256 and W.max() <= 254 and not np.any(W % 2)
+
+
+def test_init_is_glorot_even_clipped_and_seeded():
+    W1, W2 = rule.init_weights(400, 400, 10, 3)
+    assert W1.shape == (400, 400) and W2.shape == (10, 400)
+    assert np.abs(W1).max() <= 240 and not np.any(W1 % 2)
+    assert abs(W1.std() - np.sqrt(2 / 800) * 1024) < 2.0
+    assert abs(W2.std() - np.sqrt(2 / 410) * 1024) < 3.0
+    V1, _ = rule.init_weights(400, 400, 10, 3)
+    np.testing.assert_array_equal(W1, V1)
+
+
+def test_backend_interface_and_bad_input():
+    W1, W2 = rule.init_weights(8, 6, 3, 0)
+    b = ReferenceBackend(W1, W2)
+    X = np.eye(8, dtype=np.uint8)
+    inf = b.infer(X)
+    assert inf.spikes.shape == (8, 3) and inf.potential.shape == (8, 3)
+    with pytest.raises(UsageError, match=r"shape \(n_samples, 8\)"):
+        b.train(np.zeros((3, 7), np.uint8), np.zeros(3, int))
+    with pytest.raises(UsageError, match="binary"):
+        b.train(np.full((3, 8), 2, np.uint8), np.zeros(3, int))
+    with pytest.raises(UsageError, match=r"labels must lie in \[0, 3\)"):
+        b.train(np.zeros((3, 8), np.uint8), np.array([0, 1, 3]))
+    with pytest.raises(UsageError, match="even"):
+        ReferenceBackend(W1 + 1, W2)
+    with pytest.raises(UsageError, match="no options"):
+        ReferenceBackend(W1, W2, device="gpu")

@@ -38,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as e:
-            if e.name != module_name:
+            if not module_name.startswith(str(e.name)):
                 raise
             continue
         p = sub.add_parser(name, help=module.HELP, description=module.HELP)

@@ -1,0 +1,96 @@
+"""Reproduce the accuracy table of the nBP rule: full dataset, several seeds, many epochs.
+
+Runs ``pulsegated.training.Trainer`` (reference backend by default) for every seed, writes every
+evaluation to ``results/<name>.jsonl``, prints per seed the mean of the last 10 epochs of each
+readout, the mean over seeds, and writes ``figures/<name>_accuracy.png``.
+
+    python scripts/reproduce_nbp_table.py --dataset mnist --epochs 60 --seeds 0 1 2
+    python scripts/reproduce_nbp_table.py --dataset fashion-mnist --epochs 60 --seeds 0 1 2
+"""
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+from pulsegated.training.trainer import TrainConfig, Trainer
+
+PUBLISHED = {"mnist": 0.963, "fashion-mnist": 0.80}
+
+
+def summarise(runs: dict, last: int) -> list:
+    rows = []
+    for seed, hist in runs.items():
+        tail = hist[-last:]
+        rows.append({"seed": seed, **{k: float(np.mean([r["test"][k] for r in tail]))
+                                      for k in ("acc_potential", "acc_spikes", "exact", "mse")},
+                     "final_train_potential": hist[-1].get("train", {}).get("acc_potential"),
+                     "samples_per_s": float(np.mean([r["samples_per_s"] for r in hist]))})
+    return rows
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--dataset", default="mnist", choices=("mnist", "fashion-mnist", "builtin"))
+    ap.add_argument("--epochs", type=int, default=60)
+    ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    ap.add_argument("--threshold", default=None)
+    ap.add_argument("--backend", default="reference")
+    ap.add_argument("--last", type=int, default=10, help="average over the last N epochs")
+    ap.add_argument("--data-dir", default=None)
+    ap.add_argument("--name", default=None)
+    args = ap.parse_args()
+    name = args.name or f"nbp_{args.dataset}_{args.backend}"
+    threshold = args.threshold
+    if threshold is not None and threshold not in ("any", "half"):
+        threshold = int(threshold)
+    out = Path("results") / f"{name}.jsonl"
+    out.parent.mkdir(exist_ok=True)
+    runs = {}
+    records = []
+    t_start = time.perf_counter()
+    for seed in args.seeds:
+        cfg = TrainConfig(dataset=args.dataset, backend=args.backend, epochs=args.epochs,
+                          seed=seed, threshold=threshold, data_dir=args.data_dir)
+        runs[seed] = Trainer(cfg, progress=True).run()
+        records += runs[seed]
+    tmp = out.with_suffix(".jsonl.tmp")
+    tmp.write_text("".join(json.dumps(r) + "\n" for r in records))
+    tmp.replace(out)
+
+    rows = summarise(runs, args.last)
+    print(f"\n{args.dataset}, {args.backend}, {args.epochs} epochs, mean of the last {args.last} "
+          f"epochs (test set), wall {time.perf_counter() - t_start:.0f} s")
+    print(f"{'seed':>5}{'potential':>11}{'spikes':>9}{'exact':>9}{'mse':>9}{'samples/s':>11}")
+    for r in rows:
+        print(f"{r['seed']:>5}{100 * r['acc_potential']:>10.2f}%{100 * r['acc_spikes']:>8.2f}%"
+              f"{100 * r['exact']:>8.2f}%{r['mse']:>9.4f}{r['samples_per_s']:>11.0f}")
+    mean = {k: float(np.mean([r[k] for r in rows])) for k in ("acc_potential", "acc_spikes",
+                                                               "exact", "mse")}
+    print(f"{'mean':>5}{100 * mean['acc_potential']:>10.2f}%{100 * mean['acc_spikes']:>8.2f}%"
+          f"{100 * mean['exact']:>8.2f}%{mean['mse']:>9.4f}")
+    summary = {"dataset": args.dataset, "backend": args.backend, "epochs": args.epochs,
+               "last": args.last, "threshold": threshold, "per_seed": rows, "mean": mean}
+    (Path("results") / f"{name}_summary.json").write_text(json.dumps(summary, indent=1) + "\n")
+
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from pulsegated.plotting.curves import plot_accuracy_curves
+    fig, axes = plt.subplots(1, len(runs), figsize=(4.2 * len(runs), 3.6), sharey=True,
+                             squeeze=False)
+    for ax, (seed, hist) in zip(axes[0], runs.items()):
+        plot_accuracy_curves(hist, ax=ax, title=f"{args.dataset}, seed {seed}",
+                             published=PUBLISHED.get(args.dataset))
+        ax.set_ylim(max(0, 100 * min(r["test"]["exact"] for r in hist) - 5), 100)
+    fig.tight_layout()
+    Path("figures").mkdir(exist_ok=True)
+    fig.savefig(f"figures/{name}_accuracy.png", dpi=110)
+    print(f"wrote {out}, results/{name}_summary.json, figures/{name}_accuracy.png")
+
+
+if __name__ == "__main__":
+    main()

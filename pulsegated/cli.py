@@ -56,7 +56,7 @@ def main(argv=None) -> int:
     except (UsageError, CircuitError) as e:
         print(f"pulsegated: error: {e}", file=sys.stderr)
         return 2
-    except FileNotFoundError as e:  # missing datasets and the like: their message says where
+    except (OSError, ValueError) as e:  # missing datasets, bad files, offline downloads
         print(f"pulsegated: error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

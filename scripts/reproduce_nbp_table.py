@@ -80,7 +80,7 @@ def main():
     import matplotlib.pyplot as plt
 
     from pulsegated.plotting.curves import plot_accuracy_curves
-    fig, axes = plt.subplots(1, len(runs), figsize=(4.2 * len(runs), 3.6), sharey=True,
+    fig, axes = plt.subplots(1, len(runs), figsize=(4.6 * len(runs), 4.4), sharey=True,
                              squeeze=False)
     for ax, (seed, hist) in zip(axes[0], runs.items()):
         plot_accuracy_curves(hist, ax=ax, title=f"{args.dataset}, seed {seed}",

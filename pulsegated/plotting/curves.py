@@ -38,7 +38,8 @@ def plot_accuracy_curves(history: list, ax=None, title: str | None = None,
     ax.set_xlabel("epoch")
     ax.set_ylabel("accuracy (%)")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=7, ncol=2, loc="lower right")
+    ax.legend(fontsize=7, ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.16),
+              frameon=False)
     if title:
         ax.set_title(title)
     return ax

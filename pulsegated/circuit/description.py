@@ -252,6 +252,11 @@ class SumOfProducts:
         Name of the source (or population) whose spikes form r0/r1.
     wmin, wmax : int
         Clip range (the 8-bit mixed range for nBP).
+    traces : tuple of (name, impulse, decay)
+        Trace parameters for ``x1, x2, y1, y2, y3, r1``: integer impulse added when the neuron
+        (or the reward) spikes, and decay per step in 0..4096 (4096: gone after one step).  Traces
+        not listed have impulse 0, except ``r1`` whose default is impulse 1 with full decay (on in
+        the step the reward arrives, off after), as the nBP circuit uses it.
     """
 
     terms: tuple
@@ -259,6 +264,7 @@ class SumOfProducts:
     reward: str | None = None
     wmin: int = MIXED_WEIGHT_RANGE[0]
     wmax: int = MIXED_WEIGHT_RANGE[1]
+    traces: tuple = ()
 
     def validate(self, owner: str) -> None:
         if not self.terms:
@@ -278,6 +284,12 @@ class SumOfProducts:
             if any(f in ("r0", "r1") for f in factors) and self.reward is None:
                 raise CircuitError(f"{owner}: terms use r0/r1 but no reward source is named")
         _check_int(owner, "t_epoch", self.t_epoch, 1, 63)
+        for item in self.traces:
+            if len(item) != 3 or item[0] not in ("x1", "x2", "y1", "y2", "y3", "r1"):
+                raise CircuitError(f"{owner}: traces are (name, impulse, decay) with name in "
+                                   f"x1, x2, y1, y2, y3, r1; got {item!r}")
+            _check_int(owner, f"{item[0]} impulse", item[1], 0, 127)
+            _check_int(owner, f"{item[0]} decay", item[2], 0, 4096)
         _check_int(owner, "wmin", self.wmin)
         _check_int(owner, "wmax", self.wmax)
         if self.wmin > self.wmax:

@@ -1,0 +1,200 @@
+"""Discretize: a circuit description (threshold units) -> chip registers (:class:`ChipProgram`).
+
+Every value is mapped exactly or refused with :class:`DiscretizeError`; nothing is rounded
+silently.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pulsegated.backends.loihi import registers as R
+from pulsegated.circuit.description import Circuit, LoihiCompartment, SumOfProducts
+
+__all__ = ["discretize", "bias_registers", "weight_registers"]
+
+
+def bias_registers(bias_raw: int, owner: str) -> tuple[int, int]:
+    """``(biasMant, biasExp)`` with ``biasMant << biasExp == bias_raw`` exactly (smallest exp)."""
+    for exp in range(R.BIAS_EXP_MAX + 1):
+        if bias_raw % (1 << exp) == 0:
+            mant = bias_raw >> exp
+            if R.BIAS_MANT_MIN <= mant <= R.BIAS_MANT_MAX:
+                return mant, exp
+    raise R.DiscretizeError(
+        f"{owner}: bias {bias_raw >> R.VTH_SHIFT if bias_raw % 64 == 0 else bias_raw} cannot be "
+        f"held exactly as a 13-bit mantissa (-4096..4095) shifted by 0..7 (raw value {bias_raw})")
+
+
+def weight_registers(w: np.ndarray, plastic: bool, owner: str) -> dict:
+    """Registers of a connection's weights given in threshold units.
+
+    Returns ``{"weightMant": int array, "weightExp": int, "signMode": str, "numWeightBits": 8}``
+    with ``weightMant << (6 + weightExp) == w << 6`` exactly.
+    """
+    w = np.asarray(w, dtype=np.int64)
+    if plastic:
+        lo, hi, step = R.SIGN_MODES["mixed"]
+        if w.size and (w.min() < lo or w.max() > hi or np.any(w % step)):
+            raise R.DiscretizeError(f"{owner}: plastic weights use the mixed 8-bit mode: even "
+                                    f"integers in [{lo}, {hi}], got [{w.min()}, {w.max()}]")
+        return {"weightMant": w.copy(), "weightExp": 0, "signMode": "mixed", "numWeightBits": 8}
+    mode = "excitatory" if w.min(initial=0) >= 0 else ("inhibitory" if w.max(initial=0) <= 0
+                                                       else "mixed")
+    lo, hi, step = R.SIGN_MODES[mode]
+    for exp in range(0, R.WEIGHT_EXP_MAX + 1):
+        if np.any(w % (1 << exp)):
+            break
+        mant = w >> exp
+        if mant.min(initial=0) >= lo and mant.max(initial=0) <= hi and not np.any(mant % step):
+            return {"weightMant": mant, "weightExp": exp, "signMode": mode, "numWeightBits": 8}
+    raise R.DiscretizeError(
+        f"{owner}: weights in [{w.min()}, {w.max()}] cannot be held exactly as 8-bit "
+        f"{mode} mantissas ({lo}..{hi}{', even' if step == 2 else ''}) times 2**weightExp with "
+        f"weightExp in 0..{R.WEIGHT_EXP_MAX}")
+
+
+def _learning_rule(c, rule: SumOfProducts, w_start: int, pre_start: int, post_start: int,
+                   n_pre: int, n_post: int, pre_index: dict) -> R.LearningRule:
+    owner = f"connection {c.name!r}"
+    scales = np.array([s for s, _ in rule.terms], dtype=np.int64)
+    factors = np.zeros((len(rule.terms), len(R.FACTORS)), dtype=np.int8)
+    for k, (_, fs) in enumerate(rule.terms):
+        for f in fs:
+            factors[k, R.FACTOR_ID[f]] = 1
+    impulse = np.zeros(6, np.int64)
+    decay = np.full(6, 4096, np.int64)
+    impulse[5] = 1  # r1
+    names = ("x1", "x2", "y1", "y2", "y3", "r1")
+    for name, imp, dec in rule.traces:
+        impulse[names.index(name)] = imp
+        decay[names.index(name)] = dec
+    lo, hi, step = R.SIGN_MODES["mixed"]
+    if rule.wmin < lo or rule.wmax > hi:
+        raise R.DiscretizeError(f"{owner}: clip range [{rule.wmin}, {rule.wmax}] exceeds the "
+                                f"mixed 8-bit range [{lo}, {hi}]")
+    reward = -1 if rule.reward is None else pre_index[rule.reward]
+    if rule.reward is not None and pre_index.get(rule.reward + "#size", 1) != 1:
+        raise R.DiscretizeError(f"{owner}: the reward channel {rule.reward!r} must have size 1")
+    return R.LearningRule(connection=c.name, w_start=w_start, pre_start=pre_start,
+                          post_start=post_start, n_pre=n_pre, n_post=n_post, t_epoch=rule.t_epoch,
+                          term_scale=scales, term_factors=factors, reward_pre=reward,
+                          w_min=rule.wmin, w_max=rule.wmax, w_step=step, trace_impulse=impulse,
+                          trace_decay=decay)
+
+
+def discretize(circuit: Circuit) -> R.ChipProgram:
+    """Turn a validated circuit into chip registers.
+
+    Raises
+    ------
+    DiscretizeError
+        For an element the chip cannot run (continuous-time neurons, Poisson sources, rate-based
+        plasticity) or a value it cannot hold (threshold mantissa over 17 bits, bias not exactly
+        representable, current decay 0, weights not representable, delay too large).
+    """
+    circuit.validate()
+    pops = list(circuit.populations.values())
+    n = sum(p.size for p in pops)
+    arrays = {k: np.zeros(n, np.int64) for k in ("decayU", "decayV", "vthMant", "biasMant",
+                                                 "biasExp", "refractDelay", "vMin", "vMax")}
+    pop_slices, start = {}, 0
+    for p in pops:
+        owner = f"population {p.name!r}"
+        if not isinstance(p.model, LoihiCompartment):
+            raise R.DiscretizeError(f"{owner}: the Loihi backend runs LoihiCompartment neurons "
+                                    f"only, not {type(p.model).__name__}")
+        m = p.model
+        if m.decay_u < 1:
+            raise R.DiscretizeError(f"{owner}: decay_u=0 cannot be programmed: the chip adds 1 to "
+                                    f"the decayU register, so the current decays by at least 1/4096")
+        if not 0 < m.threshold < (1 << R.VTH_MANT_BITS):
+            raise R.DiscretizeError(f"{owner}: threshold {m.threshold} needs a vthMant in "
+                                    f"1..{(1 << R.VTH_MANT_BITS) - 1}")
+        sl = slice(start, start + p.size)
+        mant, exp = bias_registers(m.bias << R.VTH_SHIFT, owner)
+        arrays["decayU"][sl] = m.decay_u - 1
+        arrays["decayV"][sl] = m.decay_v
+        arrays["vthMant"][sl] = m.threshold
+        arrays["biasMant"][sl] = mant
+        arrays["biasExp"][sl] = exp
+        arrays["refractDelay"][sl] = m.refractory
+        arrays["vMin"][sl] = R.VMIN_DEFAULT
+        arrays["vMax"][sl] = R.VMAX_DEFAULT
+        pop_slices[p.name] = (start, start + p.size)
+        start += p.size
+
+    src_slices, pre_index = {}, {}
+    for s in circuit.sources.values():
+        if s.kind == "poisson":
+            raise R.DiscretizeError(f"source {s.name!r}: Poisson sources have no chip equivalent "
+                                    f"here; give explicit spike trains")
+        src_slices[s.name] = (start, start + s.size)
+        start += s.size
+    for name, (a, b) in {**pop_slices, **src_slices}.items():
+        pre_index[name] = a
+        pre_index[name + "#size"] = b - a
+    n_pre_total = start
+
+    # synapses: one contiguous segment per (pre neuron, connection), sorted into groups by pre
+    pre_l, post_l, w_l, len_l, delay_l, shift_l, mant_l = [], [], [], [], [], [], []
+    conn_weights, conn_registers, learning = {}, {}, []
+    w_start = 0
+    max_delay = 0
+    for c in circuit.connections.values():
+        owner = f"connection {c.name!r} ({c.pre} -> {c.post})"
+        if c.plasticity is not None and not isinstance(c.plasticity, SumOfProducts):
+            raise R.DiscretizeError(f"{owner}: the Loihi learning engine runs sum-of-products "
+                                    f"rules, not {type(c.plasticity).__name__}")
+        if c.delay > R.MAX_DELAY:
+            raise R.DiscretizeError(f"{owner}: delay {c.delay} exceeds {R.MAX_DELAY}")
+        max_delay = max(max_delay, c.delay)
+        n_pre, n_post = circuit.size_of(c.pre), circuit.size_of(c.post)
+        pre0, post0 = pre_index[c.pre], pop_slices[c.post][0]
+        w = np.asarray(c.weight, dtype=np.int64)
+        if c.pattern == "all_to_all":
+            regs = weight_registers(np.broadcast_to(w, (n_pre, n_post)), c.plastic, owner)
+            pre = pre0 + np.arange(n_pre)
+            post = np.full(n_pre, post0)
+            wseg = w_start + np.arange(n_pre) * n_post
+            length = np.full(n_pre, n_post)
+        elif c.pattern == "one_to_one":
+            regs = weight_registers(np.broadcast_to(w, (n_post,)), c.plastic, owner)
+            pre = pre0 + np.arange(n_post)
+            post = post0 + np.arange(n_post)
+            wseg = w_start + np.arange(n_post)
+            length = np.ones(n_post, np.int64)
+        else:  # one_to_all
+            regs = weight_registers(np.broadcast_to(w, (n_post,)), c.plastic, owner)
+            pre, post = np.array([pre0]), np.array([post0])
+            wseg, length = np.array([w_start]), np.array([n_post])
+        mant = np.ascontiguousarray(regs["weightMant"]).ravel()
+        k = len(pre)
+        pre_l.append(pre)
+        post_l.append(post)
+        w_l.append(wseg)
+        len_l.append(length)
+        delay_l.append(np.full(k, c.delay))
+        shift_l.append(np.full(k, R.WEIGHT_SHIFT + regs["weightExp"]))
+        mant_l.append(mant)
+        conn_weights[c.name] = (w_start, n_pre, n_post, c.pattern)
+        conn_registers[c.name] = {k2: v for k2, v in regs.items() if k2 != "weightMant"}
+        conn_registers[c.name]["delay"] = c.delay
+        if c.plastic:
+            learning.append(_learning_rule(c, c.plasticity, w_start, pre0, post0, n_pre, n_post,
+                                           pre_index))
+        w_start += len(mant)
+
+    pre = np.concatenate(pre_l) if pre_l else np.zeros(0, np.int64)
+    order = np.argsort(pre, kind="stable")
+    counts = np.bincount(pre, minlength=n_pre_total)
+    ptr = np.zeros(n_pre_total + 1, np.int64)
+    np.cumsum(counts, out=ptr[1:])
+    cat = (lambda lst: np.concatenate(lst)[order]) if pre_l else (lambda lst: np.zeros(0, np.int64))
+    return R.ChipProgram(
+        **arrays, seg_ptr=ptr, seg_post=cat(post_l).astype(np.int64),
+        seg_w=cat(w_l).astype(np.int64), seg_len=cat(len_l).astype(np.int64),
+        seg_delay=cat(delay_l).astype(np.int64), seg_shift=cat(shift_l).astype(np.int64),
+        weightMant=(np.concatenate(mant_l) if mant_l else np.zeros(0)).astype(np.int64),
+        pop_slices=pop_slices, src_slices=src_slices, conn_weights=conn_weights,
+        conn_registers=conn_registers, learning=learning, n_delay_slots=max_delay + 2)

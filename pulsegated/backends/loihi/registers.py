@@ -1,0 +1,129 @@
+"""Loihi 1 register names, bit widths, and the discretized program the emulator runs.
+
+Raw units: the chip compares ``v`` with ``vthMant << 6``; weights enter the input accumulator as
+``weightMant << (6 + weightExp)``.  Circuit descriptions use *threshold units* (raw >> 6), so a
+threshold of 1024 is ``vthMant = 1024``, a weight of 8704 is ``weightMant = 136, weightExp = 6``.
+
+Order of operations in one step ``t`` (shared spec, Loihi arithmetic section 1; identical to
+nengo-loihi's emulator, which the tests use as an oracle)::
+
+    q   = wrap22(sum of weights arriving at t)            # input accumulator, Q_BITS + sign
+    u   = wrap24(decay(u, decayU + 1) + q)                 # current, U_BITS + sign
+    u2  = wrap24(u + (biasMant << biasExp))
+    v   = clamp(decay(v, decayV) + u2, vMin, vMax)
+    v   = 0 where the refractory counter is > 0
+    spike = v > vthMant << 6 ; v = 0 and counter = refractDelay where spiking
+    counter = max(counter - 1, 0)
+
+with ``decay(x, d) = sign(x) * ((|x| * (4096 - d)) >> 12)`` (truncation toward zero).
+Effective decays: ``delta_u = decayU + 1`` (1..4096), ``delta_v = decayV`` (0..4096; 4096 is
+accepted although the register is documented as 12 bits wide: how the chip encodes the full voltage
+decay that the nBP circuit uses is an open point of the public record).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+# --- bit widths (bits excluding sign, as nengo-loihi counts them)
+Q_BITS = 21
+U_BITS = 23
+V_BITS = 23
+VTH_MANT_BITS = 17
+VTH_SHIFT = 6
+BIAS_MANT_MIN, BIAS_MANT_MAX = -(1 << 12), (1 << 12) - 1
+BIAS_EXP_MAX = 7
+DECAY_MAX = 4096
+DECAY_U_REG_MAX = 4095
+REFRACT_MAX = 63
+WEIGHT_SHIFT = 6
+WEIGHT_EXP_MIN, WEIGHT_EXP_MAX = -8, 7
+MAX_DELAY = 62
+VMAX_DEFAULT = (1 << V_BITS) - 1
+VMIN_DEFAULT = -VMAX_DEFAULT
+TRACE_MAX = 127
+
+#: sign modes: name -> (mantissa min, mantissa max, step at numWeightBits = 8)
+SIGN_MODES = {"excitatory": (0, 255, 1), "inhibitory": (-255, 0, 1), "mixed": (-256, 254, 2)}
+
+#: learning-rule factors the engine knows (see SumOfProducts)
+FACTORS = ("x0", "y0", "r0", "r1", "x1", "x2", "y1", "y2", "y3")
+FACTOR_ID = {f: i for i, f in enumerate(FACTORS)}
+
+
+class DiscretizeError(ValueError):
+    """A value of the circuit cannot be held by the chip; the message names it and the limit."""
+
+
+@dataclass
+class ChipProgram:
+    """Everything the integer emulator needs, as flat integer arrays (the "chip image").
+
+    Compartment arrays have one entry per compartment (all populations concatenated in circuit
+    order); presynaptic indices cover compartments first, then source neurons.
+    """
+
+    # compartments
+    decayU: np.ndarray
+    decayV: np.ndarray
+    vthMant: np.ndarray
+    biasMant: np.ndarray
+    biasExp: np.ndarray
+    refractDelay: np.ndarray
+    vMin: np.ndarray
+    vMax: np.ndarray
+    # synapses as contiguous segments, grouped by presynaptic index (compartments, then sources):
+    # a spike of pre p adds weightMant[seg_w[k] + m] << seg_shift[k] to compartment
+    # seg_post[k] + m for m < seg_len[k], for every segment k in seg_ptr[p]..seg_ptr[p+1]
+    seg_ptr: np.ndarray
+    seg_post: np.ndarray
+    seg_w: np.ndarray
+    seg_len: np.ndarray
+    seg_delay: np.ndarray
+    seg_shift: np.ndarray      # 6 + weightExp
+    weightMant: np.ndarray     # all weight mantissas, connection by connection
+    # bookkeeping
+    pop_slices: dict = field(default_factory=dict)     # population -> (start, stop)
+    src_slices: dict = field(default_factory=dict)     # source -> (start, stop) in pre space
+    conn_weights: dict = field(default_factory=dict)   # connection -> (start, n_pre, n_post, mode)
+    conn_registers: dict = field(default_factory=dict)  # connection -> dict of registers
+    learning: list = field(default_factory=list)       # list of LearningRule
+    n_delay_slots: int = 2
+
+    @property
+    def n_compartments(self) -> int:
+        return len(self.vthMant)
+
+    @property
+    def n_pre(self) -> int:
+        return len(self.seg_ptr) - 1
+
+
+@dataclass
+class LearningRule:
+    """One plastic all-to-all connection as the learning engine sees it."""
+
+    connection: str
+    w_start: int                 # first weight index (weights are (n_pre, n_post) row-major)
+    pre_start: int               # presynaptic index of pre neuron 0
+    post_start: int              # compartment index of post neuron 0
+    n_pre: int
+    n_post: int
+    t_epoch: int
+    term_scale: np.ndarray       # (n_terms,) int64
+    term_factors: np.ndarray     # (n_terms, len(FACTORS)) int8: 1 where the factor appears
+    reward_pre: int              # presynaptic index of the reward neuron (-1: none)
+    w_min: int
+    w_max: int
+    w_step: int                  # weight precision (2 for mixed 8-bit)
+    # trace parameters: impulse and decay (0..4096) of x1, x2, y1, y2, y3, r1
+    trace_impulse: np.ndarray = field(default_factory=lambda: np.zeros(6, np.int64))
+    trace_decay: np.ndarray = field(default_factory=lambda: np.full(6, 4096, np.int64))
+
+    @property
+    def coincidence_only(self) -> bool:
+        """Every term carries both x0 and y0: only pre/post coincidences can change weights."""
+        return bool(np.all(self.term_factors[:, FACTOR_ID["x0"]] &
+                           self.term_factors[:, FACTOR_ID["y0"]]))

@@ -127,3 +127,55 @@ class LearningRule:
         """Every term carries both x0 and y0: only pre/post coincidences can change weights."""
         return bool(np.all(self.term_factors[:, FACTOR_ID["x0"]] &
                            self.term_factors[:, FACTOR_ID["y0"]]))
+
+
+def program_from_synapses(compartments: dict, n_sources: int, pre, post, weight_mant,
+                          weight_exp, delay) -> ChipProgram:
+    """A :class:`ChipProgram` built directly from raw registers and a synapse list.
+
+    For tests and low-level use.  ``compartments`` maps ``decayU, decayV, vthMant, biasMant,
+    biasExp, refractDelay, vMin, vMax`` to equal-length integer arrays (one entry per compartment);
+    presynaptic indices ``pre`` count compartments first, then ``n_sources`` source neurons.  Each
+    synapse becomes its own segment of length 1.  Every compartment forms one population ``"c"``;
+    every source one source ``"s"``.
+    """
+    arrays = {k: np.asarray(compartments[k], dtype=np.int64) for k in (
+        "decayU", "decayV", "vthMant", "biasMant", "biasExp", "refractDelay", "vMin", "vMax")}
+    n = len(arrays["vthMant"])
+    _check_registers(arrays)
+    pre = np.asarray(pre, dtype=np.int64)
+    post = np.asarray(post, dtype=np.int64)
+    mant = np.asarray(weight_mant, dtype=np.int64)
+    wexp = np.broadcast_to(np.asarray(weight_exp, dtype=np.int64), pre.shape)
+    delay = np.broadcast_to(np.asarray(delay, dtype=np.int64), pre.shape)
+    if pre.size and (pre.min() < 0 or pre.max() >= n + n_sources or post.min() < 0
+                     or post.max() >= n):
+        raise DiscretizeError("synapse indices out of range")
+    if mant.size and (mant.min() < -256 or mant.max() > 255):
+        raise DiscretizeError("weight mantissas are 8-bit: -256..255")
+    if wexp.size and (wexp.min() < WEIGHT_EXP_MIN or wexp.max() > WEIGHT_EXP_MAX):
+        raise DiscretizeError(f"weightExp must lie in {WEIGHT_EXP_MIN}..{WEIGHT_EXP_MAX}")
+    if delay.size and (delay.min() < 0 or delay.max() > MAX_DELAY):
+        raise DiscretizeError(f"delays must lie in 0..{MAX_DELAY}")
+    order = np.argsort(pre, kind="stable")
+    ptr = np.zeros(n + n_sources + 1, np.int64)
+    np.cumsum(np.bincount(pre, minlength=n + n_sources), out=ptr[1:])
+    k = len(pre)
+    return ChipProgram(**arrays, seg_ptr=ptr, seg_post=post[order], seg_w=np.arange(k)[order],
+                       seg_len=np.ones(k, np.int64), seg_delay=delay[order].copy(),
+                       seg_shift=(WEIGHT_SHIFT + wexp)[order].copy(), weightMant=mant.copy(),
+                       pop_slices={"c": (0, n)}, src_slices={"s": (n, n + n_sources)},
+                       n_delay_slots=int(delay.max(initial=0)) + 2)
+
+
+def _check_registers(a: dict) -> None:
+    """Range checks of raw compartment registers (the chip's field widths)."""
+    limits = {"decayU": (0, DECAY_U_REG_MAX), "decayV": (0, DECAY_MAX),
+              "vthMant": (1, (1 << VTH_MANT_BITS) - 1), "biasMant": (BIAS_MANT_MIN, BIAS_MANT_MAX),
+              "biasExp": (0, BIAS_EXP_MAX), "refractDelay": (1, REFRACT_MAX),
+              "vMin": (-(1 << V_BITS), 0), "vMax": (0, (1 << V_BITS) - 1)}
+    for name, (lo, hi) in limits.items():
+        x = a[name]
+        if x.size and (x.min() < lo or x.max() > hi):
+            raise DiscretizeError(f"register {name} must lie in {lo}..{hi}, got "
+                                  f"[{x.min()}, {x.max()}]")

@@ -11,7 +11,9 @@ import pytest
 from pulsegated.backends.loihi.emulator import Emulator
 from pulsegated.backends.loihi.registers import program_from_synapses
 
-from .oracle import run_oracle
+from pulsegated.backends.loihi.oracle import run_oracle
+
+pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
 
 N_BATCHES = 10
 PER_BATCH = 60          # configurations per batch: 600 in all

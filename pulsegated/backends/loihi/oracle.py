@@ -1,4 +1,6 @@
-"""nengo-loihi's integer emulator driven directly, as an independent oracle (test helper).
+"""nengo-loihi's integer emulator driven directly, as an independent oracle.
+
+Needs the ``oracle`` extra (``pip install pulsegated[oracle]``: nengo 4.1.0, nengo-loihi 1.1.0).
 
 Step convention: our step ``s`` is nengo-loihi's probe row ``s`` (its ``t = s + 1``); a source spike
 that we emit at step ``s`` is added to nengo-loihi at ``t = s + 1`` (it arrives one step later in
@@ -13,7 +15,12 @@ import numpy as np
 
 
 def run_oracle(comp: dict, n_sources: int, syn: list, source_spikes: list, n_steps: int):
-    """Run nengo-loihi on raw registers.
+    """Run nengo-loihi on raw registers (same arguments as
+    :func:`~pulsegated.backends.loihi.registers.program_from_synapses`, weights effective raw).
+
+    Note: nengo-loihi adds the weights of one axon with a fancy-indexed ``+=``, so two synapses
+    from one presynaptic neuron onto one compartment count once there (the chip adds both): give
+    such pairs distinct presynaptic neurons when comparing.
 
     ``syn``: list of (pre, post, effective raw weight, delay) with pre < n (compartment) or
     n + j (source j).  ``source_spikes``: list of (step, source index) in our convention.

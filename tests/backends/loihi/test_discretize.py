@@ -1,0 +1,75 @@
+import numpy as np
+import pytest
+
+from pulsegated.backends.loihi import DiscretizeError, LoihiSimulator, discretize
+from pulsegated.backends.loihi.discretize import bias_registers, weight_registers
+from pulsegated.circuit.description import Circuit, EquationNeuron, LoihiCompartment
+from pulsegated.circuit import kinds as K
+from pulsegated.nbp import rule
+from pulsegated.nbp.network import training_circuit
+
+
+def test_nbp_constants_map_to_registers():
+    W1, W2 = rule.init_weights(4, 3, 2, 0)
+    prog = discretize(training_circuit(W1, W2))
+    regs = prog.conn_registers
+    assert regs["g01__x_gate"] == {"weightExp": 6, "signMode": "excitatory", "numWeightBits": 8,
+                                   "delay": 0}
+    assert regs["g00__o_inhibit"]["signMode"] == "inhibitory"
+    assert regs["W1"]["signMode"] == "mixed" and regs["W1"]["weightExp"] == 0
+    a, b = prog.pop_slices["x"]
+    assert (prog.biasMant[a:b] == -4096).all() and (prog.biasExp[a:b] == 7).all()
+    assert (prog.vthMant[a:b] == 1024).all() and (prog.decayU[a:b] == 4095).all()
+    assert bias_registers(-8192 << 6, "x") == (-4096, 7)
+    assert weight_registers(np.array([K.GATE]), False, "g")["weightMant"][0] == 136
+    assert weight_registers(np.array([K.RELAY]), False, "r")["weightMant"][0] == 130
+    assert weight_registers(np.array([K.RING]), False, "r")["weightMant"][0] == 145
+
+
+def _circuit(model=None, weight=520, delay=0):
+    c = Circuit("c")
+    c.add_population("a", 2, model or LoihiCompartment())
+    c.add_population("b", 2)
+    c.connect("a", "b", "one_to_one", weight, delay=delay)
+    return c
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    (dict(model=LoihiCompartment(bias=4097 * 3)), "cannot be held exactly as a 13-bit mantissa"),
+    (dict(model=LoihiCompartment(decay_u=0)), "decay_u=0 cannot be programmed"),
+    (dict(model=LoihiCompartment(threshold=0)), "needs a vthMant in 1..131071"),
+    (dict(weight=257 * 128 + 1), "cannot be held exactly as 8-bit excitatory mantissas"),
+    (dict(weight=255 * 256), "cannot be held exactly"),
+])
+def test_discretize_refuses_what_the_chip_cannot_hold(kwargs, message):
+    with pytest.raises(DiscretizeError, match=message):
+        discretize(_circuit(**kwargs))
+
+
+def test_discretize_refuses_continuous_models():
+    m = EquationNeuron(equations="dv/dt = -v/(10*ms) : volt", threshold="v > 1*mV")
+    with pytest.raises(DiscretizeError, match="LoihiCompartment neurons only, not EquationNeuron"):
+        discretize(_circuit(model=m))
+
+
+def test_overflow_report_counts_wraps_and_saturation():
+    c = Circuit("overflow")
+    # u integrates without decay (decay_u = 1) a large input every step: it wraps at 2**23
+    c.add_population("integrator", 1, LoihiCompartment(threshold=(1 << 17) - 1, decay_u=1,
+                                                       decay_v=4096))
+    # v integrates a large bias without decay and saturates
+    c.add_population("saturating", 1, LoihiCompartment(threshold=(1 << 17) - 1, decay_v=1,
+                                                       bias=8190))  # raw 4095 << 7
+    c.add_population("quiet", 1, LoihiCompartment())
+    c.add_source("drive", 1, steps=tuple(range(200)))
+    c.connect("drive", "integrator", "one_to_one", 255 << 7)
+    sim = LoihiSimulator(c, probe_uv={"integrator": [0], "saturating": [0]})
+    sim.run_steps(200)
+    rep = sim.overflow_report()
+    assert rep["integrator"]["u_wraps"] > 0
+    assert rep["saturating"]["v_saturations"] > 0
+    assert rep["quiet"] == {"q_wraps": 0, "u_wraps": 0, "v_saturations": 0}
+    u, v = sim.uv()
+    assert u[:, 0].min() < 0 < u[:, 0].max()  # wrapped from +2**23 to negative
+    # clamped at 2**23 - 1, which is above the largest threshold (2**17 - 1) << 6: it fires
+    assert v[:, 1].max() > 8_300_000 and len(sim.spikes("saturating")[0]) > 0

@@ -1,0 +1,252 @@
+"""Build any circuit description as Brian2 objects in one explicit :class:`~brian2.Network`.
+
+Conventions
+-----------
+* ``dt`` is one chip step (``circuit.dt`` or 1 ms).  Brian2's schedule in a step is
+  ``groups`` (state updates) -> ``thresholds`` -> ``synapses`` -> ``resets``.  A spike at step ``t``
+  is propagated in the ``synapses`` slot of step ``t + delay`` into an input accumulator ``q``, which
+  the neuron consumes in the ``groups`` slot of the next step: a spike at ``t`` arrives at
+  ``t + 1 + delay``, the chip's convention.  Sources (``SpikeGeneratorGroup`` or ``TimedArray``-driven
+  groups) emit in the ``thresholds`` slot, so the same holds for them.
+* :class:`~pulsegated.circuit.LoihiCompartment` populations are discrete-time neurons in raw chip
+  units (threshold units x 64, values held exactly in float64): the update of one step is a
+  ``run_regularly`` operation in the ``groups`` slot,
+  ``u = trunc(u * (4096 - decay_u) / 4096) + q``, ``v = trunc(v * (4096 - decay_v) / 4096) + u + bias``,
+  ``v = 0`` while refractory, then ``threshold: v > vth`` and ``reset: v = 0``; the refractory delay
+  R holds v at 0 for R - 1 steps (``refractory = (R - 0.5) * dt``).  The chip's bit widths
+  (24-bit wrap of u, saturation of v) are not modelled here: that is the Loihi backend's job, and a
+  correct nBP run never reaches them.
+* The pulse-gated Hebbian rule (a :class:`~pulsegated.circuit.SumOfProducts` of the shape
+  ``a*x0*y0*r1 + b*x0*y0``) runs in the presynaptic pathway: when a presynaptic spike finds the
+  postsynaptic neuron spiking in the same step (``lastspike_post == t``), the weight changes by
+  ``b + a*r1`` and is clipped, *then* the spike is delivered with the new weight.  The reward trace
+  ``r1`` is a variable of the postsynaptic group, 1 in the step after a spike of the reward source
+  (which reaches it through its own synapses).
+* Data sources (per-sample 0/1 vectors) and fixed-pattern sources are groups whose threshold reads a
+  :class:`~brian2.TimedArray` (``stim(t - t_offset + dt, i) > 0.5``): refilled between runs in the
+  runtime device, passed as ``run_args`` in ``cpp_standalone`` without recompiling.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pulsegated.circuit.description import (Circuit, EquationNeuron, LoihiCompartment,
+                                            RateHebbian, SumOfProducts)
+from pulsegated.errors import UsageError
+
+__all__ = ["Brian2Circuit", "build", "DEVICES", "CODEGEN", "W_SCALE"]
+
+DEVICES = ("runtime", "cpp_standalone")
+#: code generation targets of the runtime device: Cython (compiled once per model and cached by
+#: Brian2, fast afterwards) or numpy (no compilation, slower per step)
+CODEGEN = ("cython", "numpy")
+#: chip scale of weights and thresholds (raw = threshold units << 6)
+W_SCALE = 64
+
+
+class Brian2Circuit:
+    """The Brian2 objects of one circuit: ``network``, ``groups``, ``synapses``, ``monitors``,
+    ``stimuli`` (TimedArrays of data/pattern sources, by source name) and ``offsets`` (the groups
+    holding ``t_offset``)."""
+
+    def __init__(self, circuit, network, groups, synapses, monitors, stimuli, stim_groups,
+                 dt, state_monitors):
+        self.circuit = circuit
+        self.network = network
+        self.groups = groups
+        self.synapses = synapses
+        self.monitors = monitors
+        self.stimuli = stimuli
+        self.stim_groups = stim_groups
+        self.dt = dt
+        self.state_monitors = state_monitors
+
+    def weight_matrix(self, connection: str) -> np.ndarray:
+        """Dense (pre, post) matrix in the description's units."""
+        c = self.circuit.connections[connection]
+        S = self.synapses[connection]
+        n_pre, n_post = self.circuit.size_of(c.pre), self.circuit.size_of(c.post)
+        post_model = self.circuit.populations[c.post].model
+        w = np.asarray(S.w[:])
+        out = np.zeros((n_pre, n_post), dtype=np.int64 if isinstance(post_model, LoihiCompartment)
+                       else np.float64)
+        out[np.asarray(S.i[:]), np.asarray(S.j[:])] = w
+        return out
+
+
+def _loihi_group(b2, pop, dt, reward_link):
+    m = pop.model
+    ns = {"fu": 4096 - m.decay_u, "fv": 4096 - m.decay_v, "vth": m.threshold * W_SCALE,
+          "bias": m.bias * W_SCALE}
+    eqs = "u : 1\nv : 1\nq : 1"
+    if reward_link:  # reward trace: r1 = 1 in the step after a reward spike (rin set by it)
+        eqs += "\nr1 : 1\nrin : 1"
+    group = b2.NeuronGroup(pop.size, b2.Equations(eqs), threshold="v > vth", reset="v = 0",
+                           refractory=(m.refractory - 0.5) * dt, method="exact",
+                           namespace=ns, name=f"pop_{pop.name}")
+    if m.memoryless:
+        code = "u = q\nv = (u + bias) * int(not_refractory)\nq = 0"
+    else:
+        code = ("u = sign(u) * floor(abs(u) * fu / 4096.0) + q\n"
+                "v = (sign(v) * floor(abs(v) * fv / 4096.0) + u + bias) * int(not_refractory)\n"
+                "q = 0")
+    if reward_link:
+        code += "\nr1 = rin\nrin = 0"
+    group.run_regularly(code, when="groups", name=f"pop_{pop.name}_step")
+    return group
+
+
+def _equation_group(b2, pop):
+    m = pop.model
+    group = b2.NeuronGroup(pop.size, b2.Equations(m.equations), threshold=m.threshold,
+                           reset=m.reset or "", refractory=m.refractory if m.refractory is not None
+                           else False, method=m.method, namespace=dict(m.namespace),
+                           name=f"pop_{pop.name}")
+    for var, value in m.initial.items():
+        setattr(group, var, value)
+    return group
+
+
+def build(circuit: Circuit, device: str = "runtime", record=None, record_state=None,
+          chunk_steps: int | None = None, directory: str | None = None,
+          codegen: str = "cython") -> Brian2Circuit:
+    """Build ``circuit`` as Brian2 objects.
+
+    Parameters
+    ----------
+    circuit : Circuit
+    device : {"runtime", "cpp_standalone"}
+        ``runtime`` uses Cython code generation; ``cpp_standalone`` builds one C++ project
+        (``directory``), compiled once and run many times with ``run_args``.
+    record : iterable of str or None
+        Populations with a SpikeMonitor (None: all).
+    record_state : dict, optional
+        ``{population: variables}`` recorded every step at the end of the step.
+    chunk_steps : int, optional
+        Length of the TimedArrays that drive data/pattern sources (steps per run call).
+    codegen : {"cython", "numpy"}
+        Code generation target of the runtime device.
+    """
+    if device not in DEVICES:
+        raise UsageError(f"unknown device {device!r}; choose one of: {', '.join(DEVICES)}")
+    if codegen not in CODEGEN:
+        raise UsageError(f"unknown codegen target {codegen!r}; choose one of: {', '.join(CODEGEN)}")
+    circuit.validate()
+    import brian2 as b2
+
+    dt = circuit.dt if circuit.dt is not None else 1 * b2.ms
+    if device == "runtime":
+        b2.set_device("runtime")
+        b2.prefs.codegen.target = codegen
+    else:
+        import tempfile
+        b2.set_device("cpp_standalone", build_on_run=False,
+                      directory=directory or tempfile.mkdtemp(prefix="pulsegated_b2_"))
+    b2.defaultclock.dt = dt
+
+    # which post populations need the reward trace linked in
+    reward_of = {}
+    for c in circuit.connections.values():
+        if isinstance(c.plasticity, SumOfProducts):
+            if c.plasticity.coincidence_steps() is None:
+                raise UsageError(f"connection {c.name!r}: the Brian2 backend runs sum-of-products "
+                                 f"rules of the pulse-gated shape a*x0*y0*r1 + b*x0*y0 with "
+                                 f"t_epoch = 1; use the loihi backend for traces and epochs")
+            prev = reward_of.setdefault(c.post, c.plasticity.reward)
+            if prev != c.plasticity.reward:
+                raise UsageError(f"population {c.post!r} receives plastic connections with "
+                                 f"different reward channels ({prev!r}, {c.plasticity.reward!r})")
+        elif isinstance(c.plasticity, RateHebbian):
+            raise UsageError(f"connection {c.name!r}: RateHebbian plasticity is not supported by "
+                             f"this builder")
+
+    objects, groups, synapses, monitors, stimuli, stim_groups, state_monitors = ([], {}, {}, {},
+                                                                                {}, {}, {})
+    for pop in circuit.populations.values():
+        if isinstance(pop.model, LoihiCompartment):
+            g = _loihi_group(b2, pop, dt, pop.name in reward_of and reward_of[pop.name])
+        elif isinstance(pop.model, EquationNeuron):
+            g = _equation_group(b2, pop)
+        else:
+            raise UsageError(f"population {pop.name!r}: unsupported model "
+                             f"{type(pop.model).__name__}")
+        groups[pop.name] = g
+        objects.append(g)
+
+    n_chunk = int(chunk_steps or 1)
+    for src in circuit.sources.values():
+        if src.kind in ("data", "pattern"):
+            values = np.zeros((n_chunk + 2, src.size))
+            ta = b2.TimedArray(values, dt=dt, name=f"stim_{src.name}")
+            g = b2.NeuronGroup(src.size, "t_offset : second (shared)",
+                               threshold=f"stim_{src.name}(t - t_offset + dt, i) > 0.5",
+                               reset="", namespace={f"stim_{src.name}": ta},
+                               name=f"src_{src.name}")
+            stimuli[src.name] = ta
+            stim_groups[src.name] = g
+        elif src.kind == "train":
+            idx = np.asarray(src.indices if src.indices else [0] * len(src.steps), dtype=int)
+            g = b2.SpikeGeneratorGroup(src.size, idx, np.asarray(src.steps) * dt,
+                                       name=f"src_{src.name}")
+        else:  # poisson
+            g = b2.PoissonGroup(src.size, rates=src.rate, name=f"src_{src.name}")
+        groups[src.name] = g
+        objects.append(g)
+
+    # reward traces: r1 at step t = 1 iff the reward source spiked at t - 1
+    for post, rname in reward_of.items():
+        if rname:
+            rs = b2.Synapses(groups[rname], groups[post], on_pre="rin_post = 1",
+                             name=f"reward_{rname}__{post}")
+            rs.connect()
+            objects.append(rs)
+
+    for c in circuit.connections.values():
+        post_model = circuit.populations[c.post].model
+        if isinstance(post_model, LoihiCompartment):
+            model, deliver = "w : 1", f"q_post += {W_SCALE} * w"
+        else:
+            unit = groups[c.post].variables[post_model.input_var].dim
+            model = f"w : {b2.get_unit(unit)!r}" if unit is not b2.DIMENSIONLESS else "w : 1"
+            model = model.replace("'", "")
+            deliver = f"{post_model.input_var}_post += w"
+        ns = {}
+        on_pre = deliver
+        if isinstance(c.plasticity, SumOfProducts):
+            rewarded, plain = c.plasticity.coincidence_steps()
+            ns = {"dw_plain": plain, "dw_reward": rewarded - plain,
+                  "wmin": c.plasticity.wmin, "wmax": c.plasticity.wmax}
+            on_pre = ("w = clip(w + (dw_plain + dw_reward * r1_post) * int(lastspike_post == t),"
+                      " wmin, wmax)\n" + deliver)
+        S = b2.Synapses(groups[c.pre], groups[c.post], model=model, on_pre=on_pre,
+                        delay=c.delay * dt, namespace=ns, name=f"syn_{c.name}")
+        n_pre, n_post = circuit.size_of(c.pre), circuit.size_of(c.post)
+        w = np.asarray(c.weight, dtype=float)
+        if c.pattern == "all_to_all":
+            S.connect()
+            full = np.broadcast_to(w, (n_pre, n_post))
+            S.w = full[np.asarray(S.i[:]), np.asarray(S.j[:])] if device == "runtime" else \
+                full.ravel()
+        elif c.pattern == "one_to_one":
+            S.connect(j="i")
+            S.w = np.broadcast_to(w, (n_post,)).copy()
+        else:
+            S.connect()
+            S.w = np.broadcast_to(w, (n_post,)).copy()
+        synapses[c.name] = S
+        objects.append(S)
+
+    record = list(circuit.populations) if record is None else list(record)
+    for name in record:
+        if name not in groups:
+            raise UsageError(f"cannot record unknown population {name!r}")
+        monitors[name] = b2.SpikeMonitor(groups[name], name=f"spikes_{name}")
+        objects.append(monitors[name])
+    for name, variables in (record_state or {}).items():
+        state_monitors[name] = b2.StateMonitor(groups[name], variables, record=True, when="end",
+                                               name=f"state_{name}")
+        objects.append(state_monitors[name])
+    network = b2.Network(*objects, name=f"net_{circuit.name}")
+    return Brian2Circuit(circuit, network, groups, synapses, monitors, stimuli, stim_groups, dt,
+                         state_monitors)

@@ -12,8 +12,8 @@ Conventions
   units (threshold units x 64, values held exactly in float64): the update of one step is a
   ``run_regularly`` operation in the ``groups`` slot,
   ``u = trunc(u * (4096 - decay_u) / 4096) + q``, ``v = trunc(v * (4096 - decay_v) / 4096) + u + bias``,
-  ``v = 0`` while refractory, then ``threshold: v > vth`` and ``reset: v = 0``; the refractory delay
-  R holds v at 0 for R - 1 steps (``refractory = (R - 0.5) * dt``).  The chip's bit widths
+  ``v = 0`` while the chip's refractory counter is positive, then ``threshold: v > vth`` and
+  ``reset: v = 0; refc = R - 1``: the refractory delay R holds v at 0 for R - 1 steps.  The chip's bit widths
   (24-bit wrap of u, saturation of v) are not modelled here: that is the Loihi backend's job, and a
   correct nBP run never reaches them.
 * The pulse-gated Hebbian rule (a :class:`~pulsegated.circuit.SumOfProducts` of the shape
@@ -30,6 +30,7 @@ Conventions
 from __future__ import annotations
 
 import numpy as np
+from brian2.units.fundamentalunits import DIMENSIONLESS
 
 from pulsegated.circuit.description import (Circuit, EquationNeuron, LoihiCompartment,
                                             RateHebbian, SumOfProducts)
@@ -78,19 +79,22 @@ class Brian2Circuit:
 def _loihi_group(b2, pop, dt, reward_link):
     m = pop.model
     ns = {"fu": 4096 - m.decay_u, "fv": 4096 - m.decay_v, "vth": m.threshold * W_SCALE,
-          "bias": m.bias * W_SCALE}
-    eqs = "u : 1\nv : 1\nq : 1"
+          "bias": m.bias * W_SCALE, "R": m.refractory}
+    eqs = "u : 1\nv : 1\nq : 1\nrefc : 1"
     if reward_link:  # reward trace: r1 = 1 in the step after a reward spike (rin set by it)
         eqs += "\nr1 : 1\nrin : 1"
-    group = b2.NeuronGroup(pop.size, b2.Equations(eqs), threshold="v > vth", reset="v = 0",
-                           refractory=(m.refractory - 0.5) * dt, method="exact",
+    # the chip's refractory counter: set to R - 1 on a spike (R, then this step's decrement);
+    # while > 0, v is held at 0.  Brian2's own refractoriness (half a step) only provides lastspike.
+    group = b2.NeuronGroup(pop.size, b2.Equations(eqs), threshold="v > vth",
+                           reset="v = 0\nrefc = R - 1", refractory=0.5 * dt, method="exact",
                            namespace=ns, name=f"pop_{pop.name}")
     if m.memoryless:
-        code = "u = q\nv = (u + bias) * int(not_refractory)\nq = 0"
+        code = "u = q\nv = (u + bias) * int(refc <= 0)\nq = 0"
     else:
         code = ("u = sign(u) * floor(abs(u) * fu / 4096.0) + q\n"
-                "v = (sign(v) * floor(abs(v) * fv / 4096.0) + u + bias) * int(not_refractory)\n"
+                "v = (sign(v) * floor(abs(v) * fv / 4096.0) + u + bias) * int(refc <= 0)\n"
                 "q = 0")
+    code += "\nrefc = clip(refc - 1, 0, R)"
     if reward_link:
         code += "\nr1 = rin\nrin = 0"
     group.run_regularly(code, when="groups", name=f"pop_{pop.name}_step")
@@ -204,12 +208,12 @@ def build(circuit: Circuit, device: str = "runtime", record=None, record_state=N
 
     for c in circuit.connections.values():
         post_model = circuit.populations[c.post].model
+        dim = None
         if isinstance(post_model, LoihiCompartment):
             model, deliver = "w : 1", f"q_post += {W_SCALE} * w"
         else:
-            unit = groups[c.post].variables[post_model.input_var].dim
-            model = f"w : {b2.get_unit(unit)!r}" if unit is not b2.DIMENSIONLESS else "w : 1"
-            model = model.replace("'", "")
+            dim = groups[c.post].variables[post_model.input_var].dim
+            model = "w : 1" if dim is DIMENSIONLESS else f"w : {b2.get_unit(dim).name}"
             deliver = f"{post_model.input_var}_post += w"
         ns = {}
         on_pre = deliver
@@ -223,17 +227,19 @@ def build(circuit: Circuit, device: str = "runtime", record=None, record_state=N
                         delay=c.delay * dt, namespace=ns, name=f"syn_{c.name}")
         n_pre, n_post = circuit.size_of(c.pre), circuit.size_of(c.post)
         w = np.asarray(c.weight, dtype=float)
+        # description weights onto equation neurons are in SI base units of their input variable
+        unit = b2.Quantity(1.0, dim=dim) if dim is not None and dim is not DIMENSIONLESS else 1.0
         if c.pattern == "all_to_all":
             S.connect()
             full = np.broadcast_to(w, (n_pre, n_post))
-            S.w = full[np.asarray(S.i[:]), np.asarray(S.j[:])] if device == "runtime" else \
-                full.ravel()
+            S.w = (full[np.asarray(S.i[:]), np.asarray(S.j[:])] if device == "runtime" else
+                   full.ravel()) * unit
         elif c.pattern == "one_to_one":
             S.connect(j="i")
-            S.w = np.broadcast_to(w, (n_post,)).copy()
+            S.w = np.broadcast_to(w, (n_post,)).copy() * unit
         else:
             S.connect()
-            S.w = np.broadcast_to(w, (n_post,)).copy()
+            S.w = np.broadcast_to(w, (n_post,)).copy() * unit
         synapses[c.name] = S
         objects.append(S)
 

@@ -37,7 +37,88 @@ def run(args) -> int:
           f"({time.perf_counter() - t0:.1f} s, {history[-1]['samples_per_s']:.0f} samples/s)")
     _plot_curve(history, figures / "demo_accuracy.png")
     print(f"     wrote {figures / 'demo_accuracy.png'}")
+    n_chip = 200 if args.quick else 1000
+    _loihi_part(trainer, n_chip)
+    _brian2_part(trainer, 20 if args.quick else 60, figures)
     return 0
+
+
+def _order(trainer, n):
+    from pulsegated.training.trainer import sample_orders
+    return sample_orders(trainer.config.seed, len(trainer.Xtr), 1)[0][:n]
+
+
+def _loihi_part(trainer, n) -> None:
+    import numpy as np
+
+    from pulsegated.backends.loihi import LoihiBackend
+    from pulsegated.nbp.network import copies_consistent
+    from pulsegated.nbp.reference import train_epoch
+
+    print(f"2/3  the 12-phase spiking circuit on the Loihi integer emulator (3282 compartments, "
+          f"500 000 plastic synapses), {n} samples from the initial weights")
+    idx = _order(trainer, n)
+    X, y = trainer.Xtr[idx], trainer.ytr[idx]
+    t0 = time.perf_counter()
+    chip = LoihiBackend(trainer.W1_init, trainer.W2_init)
+    chip.train(X, y)
+    dt = time.perf_counter() - t0
+    R1, R2 = trainer.W1_init.copy(), trainer.W2_init.copy()
+    train_epoch(R1, R2, X, y)
+    same = all(np.array_equal(a, b) for a, b in zip(chip.weights(), (R1, R2)))
+    print(f"     {1000 * dt / n:.2f} ms per sample (the chip: 1.48 ms); weights identical to the "
+          f"exact reference: {same}; eight copies consistent: "
+          f"{all(copies_consistent(chip.plastic_weights()).values())}")
+
+
+def _brian2_part(trainer, n, figures) -> None:
+    import numpy as np
+
+    from pulsegated.backends.brian2 import Brian2Backend
+    from pulsegated.nbp.reference import train_epoch
+
+    print(f"3/3  the same circuit as Brian2 NeuronGroups and Synapses (runtime device), {n} samples")
+    idx = _order(trainer, n)
+    X, y = trainer.Xtr[idx], trainer.ytr[idx]
+    t0 = time.perf_counter()
+    net = Brian2Backend(trainer.W1_init, trainer.W2_init, codegen="numpy", chunk=n,
+                        record=list(_record_all()))
+    net.train(X, y)
+    dt = time.perf_counter() - t0
+    R1, R2 = trainer.W1_init.copy(), trainer.W2_init.copy()
+    train_epoch(R1, R2, X, y)
+    same = all(np.array_equal(a, b) for a, b in zip(net.weights(), (R1, R2)))
+    print(f"     {dt:.1f} s (build included); weights identical to the exact reference: {same}")
+    spikes = {p: net.spikes(p) for p in net.circuit.populations}
+    # the first sample with an output error shows the whole learning cycle
+    sch = net.circuit.schedule
+    d_steps = np.concatenate([spikes["d_plus"][0], spikes["d_minus"][0]])
+    sample = int((d_steps.min() - sch.t0) // sch.n_phases) if d_steps.size else 0
+    path = figures / "nbp_learning_cycle.png"
+    _plot_raster(net.circuit, spikes, sample, path)
+    print(f"     wrote {path} (one learning cycle, sample {sample})")
+
+
+def _record_all():
+    from pulsegated.nbp.network import TRAINING_ACTIVITY
+    return TRAINING_ACTIVITY.keys()
+
+
+def _plot_raster(circuit, spikes, sample, path) -> None:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from pulsegated.plotting.raster import plot_raster
+
+    ax = plot_raster(circuit, spikes, samples=(sample, sample + 1),
+                     title="One learning cycle of the 12-phase circuit (Brian2); memory "
+                           "populations shaded, gating windows grey")
+    ax.figure.tight_layout()
+    tmp = Path(str(path) + ".tmp.png")
+    ax.figure.savefig(tmp, dpi=110)
+    plt.close(ax.figure)
+    tmp.replace(path)
 
 
 def _plot_curve(history, path) -> None:

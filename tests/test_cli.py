@@ -55,3 +55,17 @@ def test_train_json_on_builtin(capsys):
     assert set(rec[1]["test"]) == {"acc_spikes", "acc_potential", "exact", "mse"}
     assert set(rec[1]["train"]) == set(rec[1]["test"])
     assert rec[1]["test"]["acc_potential"] > 0.5
+
+
+def test_backend_options_reach_the_backend(capsys):
+    assert main(["train", "--backend", "brian2", "--device", "gpu"]) == 2
+    assert "unknown device 'gpu'; choose one of: runtime, cpp_standalone" in capsys.readouterr().err
+    assert main(["train", "--backend", "loihi", "--device", "runtime"]) == 2
+    assert "unknown option(s) for the loihi backend: device" in capsys.readouterr().err
+
+
+def test_train_on_the_loihi_backend(capsys):
+    assert main(["train", "--backend", "loihi", "--epochs", "1", "--max-samples", "300",
+                 "--eval-train", "100", "--eval-test", "200", "--json"]) == 0
+    rec = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert rec["backend"] == "loihi" and rec["samples"] == 300 and rec["samples_per_s"] > 0

@@ -1,0 +1,1 @@
+"""Synfire-gated synfire chains: graded transfer under pulse gating (mean-field model)."""

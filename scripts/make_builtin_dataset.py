@@ -8,12 +8,11 @@ in the original split and a SHA-256 of the unpacked arrays.
 """
 
 import argparse
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
+from pulsegated.atomic import atomic_open
 from pulsegated.data.builtin import BUILTIN_FILE, content_digest
 from pulsegated.data.datasets import load_dataset
 from pulsegated.data.preprocess import preprocess
@@ -44,11 +43,8 @@ def main():
         payload[f"{split}_sha256"] = np.array(content_digest(X, y))
         print(f"{split}: {len(picks)} digits, sha256 {content_digest(X, y)}")
     out = Path(args.out)
-    fd, tmp = tempfile.mkstemp(dir=out.parent, suffix=".tmp")
-    with os.fdopen(fd, "wb") as f:
+    with atomic_open(out) as f:
         np.savez_compressed(f, **payload)
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, out)
     print(f"wrote {out} ({out.stat().st_size} bytes)")
 
 

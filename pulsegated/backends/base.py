@@ -107,3 +107,33 @@ class TrainingBackend(abc.ABC):
 
     def close(self) -> None:
         """Release resources (compiled projects, temporary files)."""
+
+
+def check_sample_data(circuit, data: Mapping[str, np.ndarray]) -> tuple[int, dict]:
+    """Validate the per-sample data of a scheduled circuit's data sources.
+
+    Returns ``(n_samples, {source: array (n, size)})``; raises
+    :class:`~pulsegated.errors.UsageError` naming the source and what was expected.
+    """
+    from pulsegated.errors import UsageError
+
+    if circuit.schedule is None:
+        raise UsageError("run_samples needs a scheduled circuit (with a gating ring)")
+    sources = [s for s in circuit.sources.values() if s.kind == "data"]
+    names = {s.name for s in sources}
+    if set(data) != names:
+        raise UsageError(f"run_samples needs data for exactly the data sources {sorted(names)}; "
+                         f"missing {sorted(names - set(data))}, unknown {sorted(set(data) - names)}")
+    n, arrays = None, {}
+    for s in sources:
+        a = np.asarray(data[s.name])
+        if a.ndim != 2 or a.shape[1] != s.size:
+            raise UsageError(f"data for {s.name!r} must have shape (n_samples, {s.size}), "
+                             f"got {a.shape}")
+        if a.size and (a.min() < 0 or a.max() > 1):
+            raise UsageError(f"data for {s.name!r} must be 0/1")
+        if n is not None and len(a) != n:
+            raise UsageError("all data sources need the same number of samples")
+        n = len(a)
+        arrays[s.name] = a
+    return n or 0, arrays

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import os
-import tempfile
 import urllib.error
 import urllib.request
 from pathlib import Path
 
+from pulsegated.atomic import atomic_open
 from pulsegated.data.datasets import SPLITS, dataset_info
 from pulsegated.data.idx import read_idx_bytes
 from pulsegated.data.paths import find_file, user_cache_dir
@@ -76,16 +75,8 @@ def download_dataset(name: str, data_dir=None, urls=None, timeout: float = 60.0,
                 errors.append(f"{url}: MD5 {got}, expected {md5}")
                 continue
             target = folder / (fname + ".gz")
-            fd, tmp = tempfile.mkstemp(prefix=fname + ".", suffix=".tmp", dir=folder)
-            try:
-                with os.fdopen(fd, "wb") as f:
-                    f.write(blob)
-                os.chmod(tmp, 0o644)
-                os.replace(tmp, target)
-            except BaseException:
-                if os.path.exists(tmp):
-                    os.unlink(tmp)
-                raise
+            with atomic_open(target) as f:
+                f.write(blob)
             log(f"{target}: downloaded, checksum ok")
             break
         else:

@@ -11,11 +11,12 @@ import gzip
 import hashlib
 import os
 import struct
-import tempfile
 import zlib
 from pathlib import Path
 
 import numpy as np
+
+from pulsegated.atomic import atomic_open
 
 __all__ = ["IDXFormatError", "ChecksumError", "read_idx", "write_idx", "read_idx_bytes"]
 
@@ -118,14 +119,6 @@ def write_idx(path: str | os.PathLike, array: np.ndarray, compress: bool | None 
         compress = path.name.endswith(".gz")
     if compress:
         payload = gzip.compress(payload, mtime=0)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(payload)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with atomic_open(path) as f:
+        f.write(payload)
     return path

@@ -117,11 +117,19 @@ def check_sizes(n_in: int, n_hidden: int, n_out: int) -> None:
             raise CircuitError(f"{name} must be a positive integer, got {n!r}")
 
 
-def _check_weights(W1, W2, n_in, n_hidden, n_out):
+def _layers(W1, W2):
+    """Validated int64 ``(W1, W2)`` and the layer sizes ``(n_in, n_hidden, n_out)``."""
     from pulsegated.circuit.description import as_int_matrix
+    W1 = np.asarray(W1)
+    W2 = np.asarray(W2)
+    if W1.ndim != 2 or W2.ndim != 2:
+        raise CircuitError(f"W1 and W2 must be 2-D, got shapes {W1.shape} and {W2.shape}")
+    n_hidden, n_in = W1.shape
+    n_out = W2.shape[0]
+    check_sizes(n_in, n_hidden, n_out)
     W1 = as_int_matrix(W1, (n_hidden, n_in), "W1 (n_hidden, n_in)")
     W2 = as_int_matrix(W2, (n_out, n_hidden), "W2 (n_out, n_hidden)")
-    return W1, W2
+    return W1, W2, (n_in, n_hidden, n_out)
 
 
 def _add_ring(c: Circuit, n_phases: int) -> tuple:
@@ -154,14 +162,7 @@ def training_circuit(W1, W2, *, name: str = "nbp_training") -> Circuit:
         (n_out, phase 2 so that t fires in phase 3); fixed source ``reward`` spikes in phases 4 and 6
         so that the reward trace r1 is on in phases 5 and 7.
     """
-    W1 = np.asarray(W1)
-    W2 = np.asarray(W2)
-    if W1.ndim != 2 or W2.ndim != 2:
-        raise CircuitError(f"W1 and W2 must be 2-D, got shapes {W1.shape} and {W2.shape}")
-    n_hidden, n_in = W1.shape
-    n_out = W2.shape[0]
-    check_sizes(n_in, n_hidden, n_out)
-    W1, W2 = _check_weights(W1, W2, n_in, n_hidden, n_out)
+    W1, W2, (n_in, n_hidden, n_out) = _layers(W1, W2)
 
     c = Circuit(name=name)
     layers = [("x", n_in, "input"), ("m_x6", n_in, "memory"), ("h1", n_hidden, "hidden"),
@@ -208,14 +209,7 @@ def inference_circuit(W1, W2, *, name: str = "nbp_inference") -> Circuit:
     The output potential ``z2`` of a sample is the input current of ``o`` in phase 3 minus the gate
     weight (the neurons are memoryless).
     """
-    W1 = np.asarray(W1)
-    W2 = np.asarray(W2)
-    if W1.ndim != 2 or W2.ndim != 2:
-        raise CircuitError(f"W1 and W2 must be 2-D, got shapes {W1.shape} and {W2.shape}")
-    n_hidden, n_in = W1.shape
-    n_out = W2.shape[0]
-    check_sizes(n_in, n_hidden, n_out)
-    W1, W2 = _check_weights(W1, W2, n_in, n_hidden, n_out)
+    W1, W2, (n_in, n_hidden, n_out) = _layers(W1, W2)
 
     c = Circuit(name=name)
     c.add_population("x", n_in, _DATA, role="input")

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from pulsegated.atomic import atomic_open
 from pulsegated.errors import UsageError
 
 FORMAT_VERSION = 1
@@ -63,15 +63,8 @@ class Checkpoint:
             "history": np.array(json.dumps(self.history)),
             "format_version": np.int64(FORMAT_VERSION),
         }
-        fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                np.savez(f, **payload)
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        with atomic_open(path) as f:
+            np.savez(f, **payload)
         return path
 
     @classmethod

@@ -99,3 +99,16 @@ def test_negated_copy_saturation(make_sim):
     assert [k for k, v in ok.items() if not v] == ["W2T_minus"]
     mismatch = w["W2T_minus"] != -w["W2"].T
     assert mismatch.any() and reached[mismatch].all()
+
+
+def test_sample_data_is_checked_before_running(make_sim):
+    from pulsegated.errors import UsageError
+    W1, W2 = rule.init_weights(6, 4, 3, 0)
+    sim = make_sim(training_circuit(W1, W2))
+    with pytest.raises(UsageError, match=r"missing \['targets'\]"):
+        sim.run_samples({"pixels": np.zeros((2, 6), np.uint8)})
+    with pytest.raises(UsageError, match=r"'pixels' must have shape \(n_samples, 6\)"):
+        sim.run_samples({"pixels": np.zeros((2, 5)), "targets": np.zeros((2, 3))})
+    with pytest.raises(UsageError, match="'targets' must be 0/1"):
+        sim.run_samples({"pixels": np.zeros((2, 6)), "targets": np.full((2, 3), 2)})
+    assert sim.t == 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pulsegated.backends.base import CircuitSimulator
+from pulsegated.backends.base import CircuitSimulator, check_sample_data
 from pulsegated.backends.brian2.builder import build
 from pulsegated.errors import UsageError
 
@@ -27,27 +27,6 @@ def fill_stimuli(circuit, values: dict, data: dict, first_sample: int, n: int,
             for ph in src.phases:
                 steps = sch.t0 + (first_sample + np.arange(n)) * sch.n_phases + ph
                 arr[steps - t_start + 1, :] = 1
-
-
-def check_data(circuit, data: dict) -> int:
-    """Validate per-sample source data; return the number of samples."""
-    data_sources = [s for s in circuit.sources.values() if s.kind == "data"]
-    names = {s.name for s in data_sources}
-    if set(data) != names:
-        raise UsageError(f"run_samples needs data for exactly the data sources {sorted(names)}; "
-                         f"got {sorted(data)}")
-    n = None
-    for s in data_sources:
-        a = np.asarray(data[s.name])
-        if a.ndim != 2 or a.shape[1] != s.size:
-            raise UsageError(f"data for {s.name!r} must have shape (n_samples, {s.size}), "
-                             f"got {a.shape}")
-        if a.size and (a.min() < 0 or a.max() > 1):
-            raise UsageError(f"data for {s.name!r} must be 0/1")
-        if n is not None and len(a) != n:
-            raise UsageError("all data sources need the same number of samples")
-        n = len(a)
-    return n or 0
 
 
 class Brian2Simulator(CircuitSimulator):
@@ -91,10 +70,8 @@ class Brian2Simulator(CircuitSimulator):
             self.b2c.network.run(n_steps * self.b2c.dt, namespace={})
 
     def run_samples(self, data) -> None:
+        n, data = check_sample_data(self.circuit, data)
         sch = self.circuit.schedule
-        if sch is None:
-            raise UsageError("run_samples needs a scheduled circuit (with a gating ring)")
-        n = check_data(self.circuit, data)
         for a in range(0, n, self.chunk_samples):
             b = min(a + self.chunk_samples, n)
             t_start = self.t

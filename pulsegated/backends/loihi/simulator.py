@@ -6,7 +6,7 @@ import time
 
 import numpy as np
 
-from pulsegated.backends.base import CircuitSimulator
+from pulsegated.backends.base import CircuitSimulator, check_sample_data
 from pulsegated.backends.loihi.discretize import discretize
 from pulsegated.backends.loihi.emulator import Emulator
 from pulsegated.errors import UsageError
@@ -79,30 +79,8 @@ class LoihiSimulator(CircuitSimulator):
         self._run(n_steps, steps, pres)
 
     def run_samples(self, data) -> None:
+        n, arrays = check_sample_data(self.circuit, data)
         sch = self.circuit.schedule
-        if sch is None:
-            raise UsageError("run_samples needs a scheduled circuit (with a gating ring)")
-        data_sources = [s for s in self.circuit.sources.values() if s.kind == "data"]
-        missing = {s.name for s in data_sources} - set(data)
-        extra = set(data) - {s.name for s in data_sources}
-        if missing or extra:
-            raise UsageError(f"run_samples needs data for exactly the data sources "
-                             f"{sorted(s.name for s in data_sources)}; missing {sorted(missing)}, "
-                             f"unknown {sorted(extra)}")
-        n = None
-        arrays = {}
-        for s in data_sources:
-            a = np.asarray(data[s.name])
-            if a.ndim != 2 or a.shape[1] != s.size:
-                raise UsageError(f"data for {s.name!r} must have shape (n_samples, {s.size}), "
-                                 f"got {a.shape}")
-            if a.size and (a.min() < 0 or a.max() > 1):
-                raise UsageError(f"data for {s.name!r} must be 0/1")
-            if n is None:
-                n = len(a)
-            elif len(a) != n:
-                raise UsageError("all data sources need the same number of samples")
-            arrays[s.name] = a
         if not n:
             return
         first = self._sample

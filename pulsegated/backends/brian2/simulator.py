@@ -43,18 +43,23 @@ class Brian2Simulator(CircuitSimulator):
         Samples per Brian2 ``run`` call (length of the stimulus TimedArrays).
     codegen : {"cython", "numpy"}
         Code generation target (see :func:`~pulsegated.backends.brian2.build`).
+    seed : int, optional
+        Seed of Brian2's random numbers (initial values, noise, Poisson sources).
     """
 
     name = "brian2"
 
     def __init__(self, circuit, record=None, record_state=None, chunk_samples: int = 200,
-                 codegen: str = "cython", **options):
+                 codegen: str = "cython", seed: int | None = None, **options):
         if options:
             raise UsageError(f"unknown option(s) for the brian2 simulator: {', '.join(options)}")
         self.circuit = circuit
         sch = circuit.schedule
         self.chunk_samples = int(chunk_samples)
         chunk_steps = (sch.t0 + self.chunk_samples * sch.n_phases) if sch else 1
+        if seed is not None:
+            import brian2 as b2
+            b2.seed(int(seed))
         self.b2c = build(circuit, device="runtime", record=record, record_state=record_state,
                          chunk_steps=chunk_steps, codegen=codegen)
         self._sample = 0

@@ -373,6 +373,9 @@ class Connection:
         (informational: used to check that copies stay identical up to sign and transpose).
     copy_of : str or None
         Name of the connection whose matrix this one copies (transposed when shapes say so).
+    target : str or None
+        For :class:`EquationNeuron` posts: the variable a spike adds ``w`` to (default: the model's
+        ``input_var``).  Loihi compartments have one input (None).
     """
 
     pre: str
@@ -384,6 +387,7 @@ class Connection:
     name: str | None = None
     sign: int = 1
     copy_of: str | None = None
+    target: str | None = None
 
     @property
     def plastic(self) -> bool:
@@ -455,7 +459,7 @@ class Circuit:
 
     def connect(self, pre: str, post: str, pattern: str, weight, delay: int = 0,
                 plasticity=None, name: str | None = None, sign: int = 1,
-                copy_of: str | None = None) -> Connection:
+                copy_of: str | None = None, target: str | None = None) -> Connection:
         """Add a connection (validated at once against what the circuit already holds)."""
         if name is None:
             base = f"{pre}__{post}"
@@ -468,7 +472,8 @@ class Circuit:
         if isinstance(weight, np.ndarray):
             weight = weight.copy()
             weight.setflags(write=False)
-        conn = Connection(pre, post, pattern, weight, delay, plasticity, name, sign, copy_of)
+        conn = Connection(pre, post, pattern, weight, delay, plasticity, name, sign, copy_of,
+                          target)
         self._validate_connection(conn)
         self.connections[name] = conn
         return conn
@@ -549,6 +554,11 @@ class Circuit:
             raise CircuitError(f"{owner}: weight shape {w.shape} does not fit pattern {c.pattern} "
                                f"(expected a scalar or {expected[1]})")
         post_model = self.populations[c.post].model
+        if c.target is not None:
+            if isinstance(post_model, LoihiCompartment):
+                raise CircuitError(f"{owner}: Loihi compartments have a single input; no target")
+            if not isinstance(c.target, str) or not c.target.isidentifier():
+                raise CircuitError(f"{owner}: target must be a variable name, got {c.target!r}")
         if isinstance(post_model, LoihiCompartment):
             if not np.issubdtype(w.dtype, np.integer):
                 raise CircuitError(f"{owner}: weights onto a LoihiCompartment population are "

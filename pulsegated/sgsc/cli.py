@@ -32,6 +32,10 @@ def add_arguments(p) -> None:
     p.add_argument("--t-over-tau", type=float, default=1.0, help="pulse length T / tau")
     p.add_argument("--overlap", type=float, default=0.0,
                    help="pulse overlap as a fraction of T (0: square pulses, < 1)")
+    p.add_argument("--spiking", action="store_true",
+                   help="spiking chain in Brian2 (calibrated first; N neurons per population)")
+    p.add_argument("--neurons", type=int, default=1000, help="with --spiking: neurons per population")
+    p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", action="store_true", help="one JSON object per input amplitude")
 
 
@@ -45,6 +49,8 @@ def run(args) -> int:
         raise UsageError("--coupling and --t-over-tau must be positive")
     if not 0 <= args.overlap < 1:
         raise UsageError(f"--overlap must lie in [0, 1), got {args.overlap}")
+    if args.spiking:
+        return _run_spiking(args, amps)
     T = args.t_over_tau
     D = T * (1 + args.overlap)
     S = args.coupling * exact_coupling(T, D)
@@ -57,6 +63,29 @@ def run(args) -> int:
         if args.json:
             print(json.dumps({"input": a, "stages": stages, "S": S, "T_over_tau": T,
                               "overlap": args.overlap, "model": "mean-field"}))
+        else:
+            print(f"{a:.3f}: " + " ".join(f"{x:.4f}" for x in stages))
+    return 0
+
+
+def _run_spiking(args, amps) -> int:
+    from dataclasses import replace
+
+    from pulsegated.sgsc.graded import GradedChainParams, calibrate, run_chain
+
+    if args.overlap:
+        raise UsageError("--overlap applies to the mean-field model only")
+    if not 1 <= args.neurons <= 5000:
+        raise UsageError(f"--neurons must lie in 1..5000, got {args.neurons}")
+    p = GradedChainParams(n_stages=args.stages, n=args.neurons, tau=5.0, T=5.0 * args.t_over_tau)
+    p, history = calibrate(p, seed=args.seed, codegen="numpy")
+    p = replace(p, S=p.S * args.coupling)
+    for k, a in enumerate(amps):
+        stages = run_chain(a, p, seed=args.seed + 1000 + k, codegen="numpy").tolist()
+        if args.json:
+            print(json.dumps({"input": a, "stages": stages, "S": p.S, "neurons": p.n,
+                              "T_over_tau": args.t_over_tau, "model": "spiking",
+                              "calibration": history}))
         else:
             print(f"{a:.3f}: " + " ".join(f"{x:.4f}" for x in stages))
     return 0

@@ -212,9 +212,13 @@ def build(circuit: Circuit, device: str = "runtime", record=None, record_state=N
         if isinstance(post_model, LoihiCompartment):
             model, deliver = "w : 1", f"q_post += {W_SCALE} * w"
         else:
-            dim = groups[c.post].variables[post_model.input_var].dim
+            var = c.target or post_model.input_var
+            if var not in groups[c.post].variables:
+                raise UsageError(f"connection {c.name!r}: population {c.post!r} has no variable "
+                                 f"{var!r}")
+            dim = groups[c.post].variables[var].dim
             model = "w : 1" if dim is DIMENSIONLESS else f"w : {b2.get_unit(dim).name}"
-            deliver = f"{post_model.input_var}_post += w"
+            deliver = f"{var}_post += w"
         ns = {}
         on_pre = deliver
         if isinstance(c.plasticity, SumOfProducts):

@@ -115,3 +115,68 @@ def plot_synfire_grid(grid: dict, ax=None):
     ax.set_title("synfire chain (10 x 100): packet in group 10")
     ax.figure.colorbar(im, ax=ax, label="spikes in the packet at group 10")
     return ax
+
+
+def add_spiking_points(ax, chains: dict, stages=(1, 4, 7)):
+    """Overlay spiking-chain amplitudes ``{input: amplitudes per stage}`` on a transfer map."""
+    inputs = np.array(sorted(chains))
+    for k, c in zip(stages, ("C0", "C1", "C2")):
+        ax.plot(inputs, [chains[a][k] for a in inputs], "o", color=c, ms=5, mfc="none",
+                label=f"spiking, {k} stages")
+    ax.legend(fontsize=6, ncol=2)
+    ax.set_title("graded transfer: mean field (lines), spiking chain (circles)")
+    return ax
+
+
+def plot_chain_raster(runs: dict, dt: float, T: float, n_stages: int):
+    """Figure 3: gating chain above graded chain, one panel per input amplitude.
+
+    ``runs`` maps an amplitude to the recorded spikes ``{population: (steps, indices)}``.
+    """
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(runs), figsize=(4.2 * len(runs), 4.6), sharey=True,
+                             squeeze=False)
+    for ax, (a, spikes) in zip(axes[0], runs.items()):
+        band = 0
+        for kind, color in (("stage", "C0"), ("gate", "0.3")):
+            for j in range(n_stages):
+                steps, idx = spikes[f"{kind}{j}"]
+                size = max(int(idx.max()) + 1, 1) if len(idx) else 1
+                y = band + idx / size * 0.9
+                ax.plot(np.asarray(steps) * dt, y, "|", color=color, ms=2, mew=0.6)
+                band += 1
+            band += 0.5
+        for j in range(n_stages):
+            ax.axvspan((2 + j * T / dt) * dt, (2 + (j + 1) * T / dt) * dt, color="C1" if j % 2
+                       else "C2", alpha=0.06, lw=0)
+        ax.set_title(f"input amplitude {a:.2f} g0")
+        ax.set_xlabel("time (ms)")
+    ticks = [j + 0.45 for j in range(n_stages)] + [n_stages + 0.5 + j + 0.45 for j in range(n_stages)]
+    labels = [f"graded {j}" for j in range(n_stages)] + [f"gate {j}" for j in range(n_stages)]
+    axes[0][0].set_yticks(ticks, labels, fontsize=7)
+    fig.suptitle("synfire-gated synfire chain: gate volleys (grey) open windows of the graded chain")
+    return fig
+
+
+def plot_robustness(results: dict):
+    """Figure 4: mean absolute amplitude error (8 stages) against each perturbation."""
+    import matplotlib.pyplot as plt
+
+    names = sorted({k.split(" [")[0] for k in results})
+    fig, axes = plt.subplots(1, len(names), figsize=(4.2 * len(names), 3.6), sharey=True,
+                             squeeze=False)
+    for ax, name in zip(axes[0], names):
+        for key, rows in results.items():
+            if key.split(" [")[0] != name:
+                continue
+            v = [r[0] for r in rows]
+            e = [100 * r[1] for r in rows]
+            ax.plot(v, e, "o-", label=key.split("[")[1].rstrip("]"))
+        ax.axhline(5, color="k", ls=":", lw=0.8)
+        ax.set_xlabel(name)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+    axes[0][0].set_ylabel("mean |amplitude error| over 8 stages (% of g0)")
+    fig.suptitle("robustness of graded transfer (after calibration)")
+    return fig

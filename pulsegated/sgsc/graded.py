@@ -41,7 +41,8 @@ class GradedChainParams:
 
     ``S`` is the coupling as a multiple of the mean-field exact value ``S_exact(T / tau)``;
     calibration adjusts it.  ``weight_spread`` is the relative standard deviation of the graded
-    synaptic weights.  ``phases``: initial membrane potentials spread evenly over [0, 1)
+    synaptic weights.  ``jitter`` (ms) is the standard deviation of the onset of each window
+    (pulse-timing jitter: every gate-to-stage connection gets its own delay around a common base).  ``phases``: initial membrane potentials spread evenly over [0, 1)
     (``"even"``: a golden-ratio sequence with a random offset, a splay state: the spike count of a window is then within a spike of its mean) or
     drawn at random (``"random"``: binomial count noise, about ``sqrt(X (1 - X) / n)`` relative,
     for ``X`` spikes per neuron and window).
@@ -56,6 +57,7 @@ class GradedChainParams:
     S: float = 1.0
     dt: float = 0.1
     weight_spread: float = 0.0
+    jitter: float = 0.0
     phases: str = "even"
 
 
@@ -77,9 +79,10 @@ def graded_chain_circuit(amplitude: float, p: GradedChainParams = GradedChainPar
     gate_model = EquationNeuron(GATE_EQUATIONS, threshold="V > 1", reset="V = 0",
                                 refractory=2 * p.T * ms, input_var="V", method="exact",
                                 namespace={"tau_gate": 2 * ms})
-    # stage 0 is gated first at step 2 (kick at 0, gate 0 fires at 1, its volley arrives at 2);
-    # its current starts at amplitude * g0 * exp(0.2 ms / tau) so that it is amplitude * g0 then
-    i0 = amplitude * p.g0 * np.exp(2 * p.dt / p.tau)
+    # stage 0 is gated first at step 2 (kick at 0, gate 0 fires at 1, its volley arrives at 1 and
+    # the population integrates from step 2); its current starts so that after the two Euler
+    # decay steps before the window opens it is amplitude * g0
+    i0 = amplitude * p.g0 / (1 - p.dt / p.tau) ** 2
     for j in range(p.n_stages):
         model = EquationNeuron(GRADED_EQUATIONS, threshold="v > 1", reset="v -= 1",
                                input_var="I", method="euler",
@@ -96,8 +99,14 @@ def graded_chain_circuit(amplitude: float, p: GradedChainParams = GradedChainPar
     c.add_source("kick", p.n_gate, steps=tuple(kick_steps), indices=tuple(range(p.n_gate)))
     c.connect("kick", "gate0", "one_to_one", 2.0)
     w_gate = 2.0 / p.n_gate  # a volley lifts the next gate group far over threshold
+    base = int(np.ceil(3 * p.jitter / p.dt))
+    if base > 62:
+        raise ValueError(f"jitter {p.jitter} ms is too large for the delays of {p.dt} ms steps")
+    shifts = np.clip(base + np.rint(p.jitter / p.dt * rng.standard_normal(p.n_stages)),
+                     0, 2 * base).astype(int) if base else np.zeros(p.n_stages, int)
     for j in range(p.n_stages):
-        c.connect(f"gate{j}", f"stage{j}", "all_to_all", 1.0 / p.n_gate, target="gd")
+        c.connect(f"gate{j}", f"stage{j}", "all_to_all", 1.0 / p.n_gate, target="gd",
+                  delay=int(shifts[j]))
         if j + 1 < p.n_stages:
             # the next volley: (steps_T - 1) delay + 1 step of arrival = T after this one
             c.connect(f"gate{j}", f"gate{j + 1}", "all_to_all", w_gate, delay=steps_T - 1)
@@ -106,26 +115,35 @@ def graded_chain_circuit(amplitude: float, p: GradedChainParams = GradedChainPar
             if p.weight_spread > 0:
                 W = W * np.clip(1 + p.weight_spread * rng.standard_normal((p.n, p.n)), 0, None)
             c.connect(f"stage{j}", f"stage{j + 1}", "all_to_all", W, target="I")
-    c.meta = {"algorithm": "graded_chain", "amplitude": amplitude, "params": p}
+    # the step at whose start each stage's window opens
+    c.meta = {"algorithm": "graded_chain", "amplitude": amplitude, "params": p,
+              "window_open": [2 + j * steps_T + int(shifts[j]) for j in range(p.n_stages)]}
     return c
 
 
 def run_chain(amplitude: float, p: GradedChainParams = GradedChainParams(), seed: int = 0,
-              backend: str = "brian2", **options) -> np.ndarray:
-    """Amplitude (fraction of g0) of every stage when its window opens."""
+              backend: str = "brian2", record_spikes: bool = False, **options):
+    """Amplitude (fraction of g0) of every stage when its window opens.
+
+    With ``record_spikes``, returns ``(amplitudes, spikes)`` where ``spikes`` maps every population
+    (gates and stages) to ``(steps, indices)``.
+    """
     from pulsegated.backends import simulator
 
     c = graded_chain_circuit(amplitude, p, rng=seed)
     steps_T = int(round(p.T / p.dt))
     probe = {f"stage{j}": "I" for j in range(p.n_stages)}
-    sim = simulator(backend)(c, record=[], record_state=probe, seed=seed, **options)
+    record = list(c.populations) if record_spikes else []
+    sim = simulator(backend)(c, record=record, record_state=probe, seed=seed, **options)
     sim.run_steps(2 + p.n_stages * steps_T + 2)
+    sim.run_steps(int(np.ceil(3 * p.jitter / p.dt)) * 2)
     out = np.zeros(p.n_stages)
-    for j in range(p.n_stages):
+    for j, open_step in enumerate(c.meta["window_open"]):
         I = sim.state(f"stage{j}", "I")  # (steps, neurons), recorded at the end of each step
-        open_step = 2 + j * steps_T
         # the current when the window opens: end of the step before
         out[j] = I[open_step - 1].mean() / p.g0
+    if record_spikes:
+        return out, {pop: sim.spikes(pop) for pop in record}
     return out
 
 

@@ -76,6 +76,7 @@ def main():
                     p, _ = calibrate(p, codegen="numpy")
                 results[key].append((v, mae(p, amps[::2], seed=200)[0]))
             print(key, results[key])
+    results["copy_errors"] = copy_figure()
     results["eight_stage_mae"] = {f"{a:.2f}": float(np.mean(np.abs(c[1:] - a)))
                                   for a, c in chains.items()}
     fig = F.plot_robustness({k: v for k, v in results.items() if "[" in k})
@@ -90,3 +91,11 @@ def main():
 
 if __name__ == "__main__":
     main()
+
+
+def copy_figure():
+    from pulsegated.sgsc.copy import copy_matrix
+    K = np.random.default_rng(3).uniform(0, 1, (8, 8))
+    res = copy_matrix(K, eta=0.3, cycles=12, rng=4)
+    save(F.plot_copy(res, K, 0.3), Path("figures") / "sgsc_copy.png")
+    return res["errors"].tolist()

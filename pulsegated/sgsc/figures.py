@@ -180,3 +180,26 @@ def plot_robustness(results: dict):
     axes[0][0].set_ylabel("mean |amplitude error| over 8 stages (% of g0)")
     fig.suptitle("robustness of graded transfer (after calibration)")
     return fig
+
+
+def plot_copy(result: dict, K, eta: float):
+    """Figure 5: copy error against cycles (with the geometric law), K and L before/after."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 4, figsize=(14, 3.4), gridspec_kw={"width_ratios": [2, 1, 1, 1]})
+    e = result["errors"]
+    c = np.arange(len(e))
+    axes[0].semilogy(c, e, "o-", label="|L - K| / |K|")
+    axes[0].semilogy(c, e[0] * (1 - eta) ** c, "k:", label=f"(1 - eta)^cycles, eta = {eta}")
+    axes[0].axhline(0.05, color="C3", lw=0.8, ls="--", label="5 %")
+    axes[0].set_xlabel("cycles over the columns")
+    axes[0].legend(fontsize=8)
+    axes[0].set_title("synaptic copy: geometric decay")
+    vmax = float(np.max(K))
+    for ax, M, title in zip(axes[1:], (K, result["L_history"][0], result["L"]),
+                            ("K (circuit A)", "L before", "L after")):
+        ax.imshow(M, vmin=0, vmax=vmax, cmap="viridis")
+        ax.set_title(title)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    return fig

@@ -25,7 +25,8 @@ import numpy as np
 from pulsegated.circuit.description import Circuit, EquationNeuron
 from pulsegated.sgsc.meanfield import s_exact
 
-__all__ = ["GradedChainParams", "graded_chain_circuit", "run_chain", "calibrate"]
+__all__ = ["GradedChainParams", "graded_graph_circuit", "graded_chain_circuit", "run_graph",
+           "run_chain", "calibrate"]
 
 GRADED_EQUATIONS = """
 dv/dt = clip(I - g0 + g0 * int(gd > gd_min), 0 * Hz, 1e9 * Hz) : 1
@@ -61,13 +62,31 @@ class GradedChainParams:
     phases: str = "even"
 
 
-def graded_chain_circuit(amplitude: float, p: GradedChainParams = GradedChainParams(),
-                         rng=None) -> Circuit:
-    """The gated chain with stage 0 holding ``amplitude * g0`` when its window opens."""
+def graded_graph_circuit(units: dict, edges, inputs: dict,
+                         p: GradedChainParams = GradedChainParams(), rng=None) -> Circuit:
+    """A network of graded populations ("units") opened by a spiking gating chain.
+
+    Parameters
+    ----------
+    units : dict
+        ``{unit: window}``: the gate window (0, 1, ...) in which the unit is opened, or None for a
+        unit that is never gated (it integrates its input but stays silent).
+    edges : iterable of (pre, post, factor)
+        Graded coupling ``factor * S * S_exact`` from unit ``pre`` to unit ``post``: a stage computes
+        ``I_post = sum factor * I_pre`` (a matrix chain when several units form a stage).
+    inputs : dict
+        ``{unit: amplitude}`` (fractions of g0) held by window-0 units when their window opens.
+
+    The gating chain has one population per window; ``meta["window_open"][w]`` is the step at whose
+    start window ``w`` opens.
+    """
     import brian2 as b2  # units only
 
-    if not 0 <= amplitude < 1:
-        raise ValueError(f"amplitude is a fraction of g0 in [0, 1), got {amplitude}")
+    for u, a in inputs.items():
+        if not 0 <= a < 1:
+            raise ValueError(f"amplitude of {u!r} is a fraction of g0 in [0, 1), got {a}")
+        if units.get(u) != 0:
+            raise ValueError(f"input unit {u!r} must be opened in window 0")
     if p.phases not in ("even", "random"):
         raise ValueError(f"phases must be 'even' or 'random', got {p.phases!r}")
     rng = np.random.default_rng(rng)
@@ -75,15 +94,18 @@ def graded_chain_circuit(amplitude: float, p: GradedChainParams = GradedChainPar
     steps_T = int(round(p.T / p.dt))
     if not 2 <= steps_T <= 63:
         raise ValueError(f"T / dt must lie in 2..63 steps (one synaptic delay), got {steps_T}")
+    n_windows = 1 + max((w for w in units.values() if w is not None), default=0)
     c = Circuit("graded_chain", dt=p.dt * ms)
     gate_model = EquationNeuron(GATE_EQUATIONS, threshold="V > 1", reset="V = 0",
                                 refractory=2 * p.T * ms, input_var="V", method="exact",
                                 namespace={"tau_gate": 2 * ms})
-    # stage 0 is gated first at step 2 (kick at 0, gate 0 fires at 1, its volley arrives at 1 and
-    # the population integrates from step 2); its current starts so that after the two Euler
-    # decay steps before the window opens it is amplitude * g0
-    i0 = amplitude * p.g0 / (1 - p.dt / p.tau) ** 2
-    for j in range(p.n_stages):
+    for w in range(n_windows):
+        c.add_population(f"gate{w}", p.n_gate, gate_model, role="gate")
+    for u, w in units.items():
+        # window-0 units are opened at step 2 (kick at 0, gate 0 fires at 1, its volley arrives at
+        # 1 and the population integrates from step 2); their current starts so that after the two
+        # Euler decay steps before the window opens it is amplitude * g0
+        i0 = inputs.get(u, 0.0) * p.g0 / (1 - p.dt / p.tau) ** 2
         model = EquationNeuron(GRADED_EQUATIONS, threshold="v > 1", reset="v -= 1",
                                input_var="I", method="euler",
                                # open while more than half a step of drive is left: exactly T
@@ -91,60 +113,89 @@ def graded_chain_circuit(amplitude: float, p: GradedChainParams = GradedChainPar
                                           "gd_min": 0.5 * p.dt / p.T},
                                initial={"v": "rand()" if p.phases == "random" else
                                         f"({rng.random():.12f} + i * 0.6180339887498949) % 1",
-                                        "I": (i0 if j == 0 else 0.0) * Hz,
-                                        "gd": 0.0})
-        c.add_population(f"gate{j}", p.n_gate, gate_model, role="gate")
-        c.add_population(f"stage{j}", p.n, model, role="graded")
-    kick_steps = [0] * p.n_gate
-    c.add_source("kick", p.n_gate, steps=tuple(kick_steps), indices=tuple(range(p.n_gate)))
+                                        "I": i0 * Hz, "gd": 0.0})
+        c.add_population(u, p.n, model, role="graded")
+    c.add_source("kick", p.n_gate, steps=(0,) * p.n_gate, indices=tuple(range(p.n_gate)))
     c.connect("kick", "gate0", "one_to_one", 2.0)
-    w_gate = 2.0 / p.n_gate  # a volley lifts the next gate group far over threshold
     base = int(np.ceil(3 * p.jitter / p.dt))
     if base > 62:
         raise ValueError(f"jitter {p.jitter} ms is too large for the delays of {p.dt} ms steps")
-    shifts = np.clip(base + np.rint(p.jitter / p.dt * rng.standard_normal(p.n_stages)),
-                     0, 2 * base).astype(int) if base else np.zeros(p.n_stages, int)
-    for j in range(p.n_stages):
-        c.connect(f"gate{j}", f"stage{j}", "all_to_all", 1.0 / p.n_gate, target="gd",
-                  delay=int(shifts[j]))
-        if j + 1 < p.n_stages:
-            # the next volley: (steps_T - 1) delay + 1 step of arrival = T after this one
-            c.connect(f"gate{j}", f"gate{j + 1}", "all_to_all", w_gate, delay=steps_T - 1)
-            w = p.S * s_exact(p.T / p.tau) / (p.n * p.tau * 1e-3)  # Hz per spike
-            W = np.full((p.n, p.n), w)
-            if p.weight_spread > 0:
-                W = W * np.clip(1 + p.weight_spread * rng.standard_normal((p.n, p.n)), 0, None)
-            c.connect(f"stage{j}", f"stage{j + 1}", "all_to_all", W, target="I")
-    # the step at whose start each stage's window opens
-    c.meta = {"algorithm": "graded_chain", "amplitude": amplitude, "params": p,
-              "window_open": [2 + j * steps_T + int(shifts[j]) for j in range(p.n_stages)]}
+    shifts = np.clip(base + np.rint(p.jitter / p.dt * rng.standard_normal(n_windows)),
+                     0, 2 * base).astype(int) if base else np.zeros(n_windows, int)
+    for w in range(n_windows - 1):
+        # the next volley: (steps_T - 1) delay + 1 step of arrival = T after this one; a volley
+        # lifts the next gate group far over threshold
+        c.connect(f"gate{w}", f"gate{w + 1}", "all_to_all", 2.0 / p.n_gate, delay=steps_T - 1)
+    for u, w in units.items():
+        if w is not None:
+            c.connect(f"gate{w}", u, "all_to_all", 1.0 / p.n_gate, target="gd",
+                      delay=int(shifts[w]))
+    w_unit = p.S * s_exact(p.T / p.tau) / (p.n * p.tau * 1e-3)  # Hz per spike
+    for pre, post, factor in edges:
+        if pre not in units or post not in units:
+            raise ValueError(f"edge {pre!r} -> {post!r} names an unknown unit")
+        W = np.full((p.n, p.n), factor * w_unit)
+        if p.weight_spread > 0:
+            W = W * np.clip(1 + p.weight_spread * rng.standard_normal((p.n, p.n)), 0, None)
+        c.connect(pre, post, "all_to_all", W, target="I")
+    c.meta = {"algorithm": "graded_chain", "inputs": dict(inputs), "params": p,
+              "units": dict(units),
+              "window_open": [2 + w * steps_T + int(shifts[w]) for w in range(n_windows)]}
     return c
+
+
+def chain_graph(n_stages: int) -> tuple[dict, list]:
+    """Units and edges of the linear chain ``stage0 -> stage1 -> ...`` (stage j in window j)."""
+    units = {f"stage{j}": j for j in range(n_stages)}
+    edges = [(f"stage{j}", f"stage{j + 1}", 1.0) for j in range(n_stages - 1)]
+    return units, edges
+
+
+def graded_chain_circuit(amplitude: float, p: GradedChainParams = GradedChainParams(),
+                         rng=None) -> Circuit:
+    """The linear chain ``stage0 -> stage1 -> ...``, stage j opened in window j."""
+    units, edges = chain_graph(p.n_stages)
+    return graded_graph_circuit(units, edges, {"stage0": amplitude}, p, rng)
+
+
+def run_graph(units: dict, edges, inputs: dict, p: GradedChainParams = GradedChainParams(),
+              seed: int = 0, backend: str = "brian2", record_spikes: bool = False, **options):
+    """Amplitude (fraction of g0) of every unit: its current when its window opens, or for an
+    ungated unit, at the end of the run.  With ``record_spikes`` also the spikes."""
+    from pulsegated.backends import simulator
+
+    c = graded_graph_circuit(units, edges, inputs, p, rng=seed)
+    steps_T = int(round(p.T / p.dt))
+    n_windows = len(c.meta["window_open"])
+    record = list(c.populations) if record_spikes else []
+    sim = simulator(backend)(c, record=record, record_state={u: "I" for u in units}, seed=seed,
+                             **options)
+    n_steps = 2 + n_windows * steps_T + 2 + 2 * int(np.ceil(3 * p.jitter / p.dt))
+    sim.run_steps(n_steps)
+    out = {}
+    for u, w in units.items():
+        I = sim.state(u, "I")  # (steps, neurons), recorded at the end of each step
+        # the current when the window opens: end of the step before
+        step = c.meta["window_open"][w] - 1 if w is not None else n_steps - 1
+        out[u] = float(I[step].mean() / p.g0)
+    if record_spikes:
+        return out, {pop: sim.spikes(pop) for pop in record}
+    return out
 
 
 def run_chain(amplitude: float, p: GradedChainParams = GradedChainParams(), seed: int = 0,
               backend: str = "brian2", record_spikes: bool = False, **options):
-    """Amplitude (fraction of g0) of every stage when its window opens.
+    """Amplitude (fraction of g0) of every stage of the linear chain when its window opens.
 
     With ``record_spikes``, returns ``(amplitudes, spikes)`` where ``spikes`` maps every population
     (gates and stages) to ``(steps, indices)``.
     """
-    from pulsegated.backends import simulator
-
-    c = graded_chain_circuit(amplitude, p, rng=seed)
-    steps_T = int(round(p.T / p.dt))
-    probe = {f"stage{j}": "I" for j in range(p.n_stages)}
-    record = list(c.populations) if record_spikes else []
-    sim = simulator(backend)(c, record=record, record_state=probe, seed=seed, **options)
-    sim.run_steps(2 + p.n_stages * steps_T + 2)
-    sim.run_steps(int(np.ceil(3 * p.jitter / p.dt)) * 2)
-    out = np.zeros(p.n_stages)
-    for j, open_step in enumerate(c.meta["window_open"]):
-        I = sim.state(f"stage{j}", "I")  # (steps, neurons), recorded at the end of each step
-        # the current when the window opens: end of the step before
-        out[j] = I[open_step - 1].mean() / p.g0
-    if record_spikes:
-        return out, {pop: sim.spikes(pop) for pop in record}
-    return out
+    units, edges = chain_graph(p.n_stages)
+    res = run_graph(units, edges, {"stage0": amplitude}, p, seed, backend, record_spikes,
+                    **options)
+    amps, spikes = res if record_spikes else (res, None)
+    out = np.array([amps[f"stage{j}"] for j in range(p.n_stages)])
+    return (out, spikes) if record_spikes else out
 
 
 def calibrate(p: GradedChainParams = GradedChainParams(), amplitudes=(0.1, 0.3, 0.5, 0.7, 0.9),

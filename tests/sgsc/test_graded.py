@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from pulsegated.cli import main
-from pulsegated.sgsc.graded import GradedChainParams, calibrate, graded_chain_circuit, run_chain
+from pulsegated.sgsc.graded import (GradedChainParams, calibrate, graded_chain_circuit,
+                                   run_chain, run_graph)
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +38,7 @@ def test_eight_stages_thousand_neurons_full_range():
 
 def test_circuit_and_errors():
     c = graded_chain_circuit(0.4, GradedChainParams(n=20, n_gate=10, n_stages=3))
-    assert [p for p in c.populations] == ["gate0", "stage0", "gate1", "stage1", "gate2", "stage2"]
+    assert list(c.populations) == ["gate0", "gate1", "gate2", "stage0", "stage1", "stage2"]
     assert c.connections["stage0__stage1"].target == "I"
     with pytest.raises(ValueError, match=r"fraction of g0 in \[0, 1\)"):
         graded_chain_circuit(1.2)
@@ -52,3 +53,28 @@ def test_chain_command_spiking(capsys):
     assert [r["model"] for r in rows] == ["spiking", "spiking"]
     for r in rows:
         assert np.max(np.abs(np.array(r["stages"]) - r["input"])) < 0.05
+
+
+def test_matrix_chain_computes_the_maps(calibrated):
+    """Two-unit stages coupled by K: the spiking chain computes I(j+1) = K I(j)."""
+    p, _ = calibrated
+    K = np.array([[0.6, 0.3], [0.2, 0.5]])
+    units = {f"{s}{j}": j for j in range(3) for s in "ab"}
+    edges = [(f"{s}{j}", f"{t}{j + 1}", K["ab".index(t), "ab".index(s)])
+             for j in range(2) for s in "ab" for t in "ab"]
+    amps = run_graph(units, edges, {"a0": 0.8, "b0": 0.4}, p, codegen="numpy")
+    x = np.array([amps["a0"], amps["b0"]])
+    for j in (1, 2):
+        x = K @ x
+        np.testing.assert_allclose([amps[f"a{j}"], amps[f"b{j}"]], x, atol=0.02)
+
+
+def test_routing_follows_the_gate(calibrated):
+    """Stage 0 feeds two branches; only the gated branch passes the amplitude on."""
+    p, _ = calibrated
+    units = {"s0": 0, "x1": 1, "y1": None, "x2": 2, "y2": 2}
+    edges = [("s0", "x1", 1.0), ("s0", "y1", 1.0), ("x1", "x2", 1.0), ("y1", "y2", 1.0)]
+    amps = run_graph(units, edges, {"s0": 0.6}, p, codegen="numpy")
+    assert abs(amps["x2"] - 0.6) < 0.02
+    assert amps["y2"] == 0.0           # the ungated branch never fired
+    assert amps["y1"] > 0.03           # although it received the input (now decayed)

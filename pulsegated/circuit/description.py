@@ -329,23 +329,71 @@ class SumOfProducts:
 
 @dataclass(frozen=True)
 class RateHebbian:
-    """Pulse-gated Hebbian rule for continuous-time (Brian2) circuits.
+    """Pulse-gated Hebbian rule for continuous-time (equation-neuron) circuits.
 
-    ``dw/dt = eta * sign * pre_trace * post_trace`` while ``gate`` is open; learning only happens in
-    the windows of the named gate population(s).  ``pre_trace``/``post_trace`` are low-pass spike
-    traces with time constant ``tau``.
+    Learning happens only inside *learning windows*: a spike of a population or source named in
+    ``potentiate`` (``depress``) opens a potentiation (depression) window of length ``window`` for
+    the postsynaptic population.  Inside a window every presynaptic spike changes its synapse by
+    ``sign * eta * a_post`` (then clipped to ``[wmin, wmax]``), where ``a_post`` is the
+    postsynaptic neuron's spike trace (``da/dt = -a / tau``, ``a += 1 / tau`` per spike: its
+    rate estimate in Hz) and ``sign`` is +1 in a potentiation window, -1 in a depression window.
+    On average ``dw/dt = +-eta * r_pre * r_post``: the product of the two rates, so a synapse only
+    learns while pre and post fire together, and a sign is carried by *which* window the
+    coincidence falls in (rates are positive).
+
+    Parameters
+    ----------
+    eta : float
+        Weight change per presynaptic spike per Hz of postsynaptic trace, in the SI base unit of
+        the weight divided by Hz (dimensionless for weights onto a current in Hz).
+    tau : Quantity
+        Time constant of the postsynaptic trace.
+    potentiate, depress : tuple of str
+        Gate populations (or sources) whose spikes open potentiation / depression windows.
+    window : Quantity
+        Length of a learning window from the gate spike that opens it.
+    wmin, wmax : float
+        Bounds of the weight (SI base units), applied after each change.
     """
 
     eta: float
     tau: object
-    sign: int = 1
-    gate: str | None = None
+    potentiate: tuple = ()
+    depress: tuple = ()
+    window: object = None
     wmin: float = -np.inf
     wmax: float = np.inf
 
     def validate(self, owner: str) -> None:
-        if self.sign not in (-1, 1):
-            raise CircuitError(f"{owner}: sign must be +1 or -1, got {self.sign!r}")
+        if not np.isfinite(self.eta) or self.eta <= 0:
+            raise CircuitError(f"{owner}: eta must be a positive number, got {self.eta!r}")
+        for what in ("tau", "window"):
+            v = getattr(self, what)
+            if not _is_time(v) or float(v) <= 0:
+                raise CircuitError(f"{owner}: RateHebbian {what} must be a positive time "
+                                   f"(a Brian2 quantity in seconds), got {v!r}")
+        for what in ("potentiate", "depress"):
+            g = getattr(self, what)
+            if not isinstance(g, tuple) or not all(isinstance(x, str) for x in g):
+                raise CircuitError(f"{owner}: RateHebbian {what} must be a tuple of gate names, "
+                                   f"got {g!r}")
+        if set(self.potentiate) & set(self.depress):
+            raise CircuitError(f"{owner}: a gate cannot open both potentiation and depression "
+                               f"windows: {sorted(set(self.potentiate) & set(self.depress))}")
+        if not self.potentiate and not self.depress:
+            raise CircuitError(f"{owner}: RateHebbian needs at least one learning gate")
+        if not self.wmin < self.wmax:
+            raise CircuitError(f"{owner}: wmin must be below wmax, got [{self.wmin}, {self.wmax}]")
+
+    @property
+    def gates(self) -> dict:
+        """``{gate: sign}`` of every learning gate."""
+        return {**{g: 1 for g in self.potentiate}, **{g: -1 for g in self.depress}}
+
+
+def _is_time(v) -> bool:
+    dim = getattr(v, "dim", None)
+    return dim is not None and str(dim) == "s" and np.size(v) == 1
 
 
 # ------------------------------------------------------------------------------- connections
@@ -576,6 +624,11 @@ class Circuit:
             c.plasticity.validate(owner)
             if c.pattern != "all_to_all":
                 raise CircuitError(f"{owner}: plastic connections must be all_to_all")
+            if isinstance(c.plasticity, RateHebbian):
+                for g in c.plasticity.gates:
+                    if g not in self.sources and g not in self.populations:
+                        raise CircuitError(f"{owner}: learning gate {g!r} is not a source or "
+                                           f"population")
             reward = getattr(c.plasticity, "reward", None)
             if reward is not None and reward not in self.sources and reward not in self.populations:
                 raise CircuitError(f"{owner}: reward {reward!r} is not a source or population")

@@ -22,6 +22,12 @@ Conventions
   ``b + a*r1`` and is clipped, *then* the spike is delivered with the new weight.  The reward trace
   ``r1`` is a variable of the postsynaptic group, 1 in the step after a spike of the reward source
   (which reaches it through its own synapses).
+* The rate-based pulse-gated Hebbian rule (:class:`~pulsegated.circuit.RateHebbian`) adds to its
+  postsynaptic (equation-neuron) group a spike trace ``a_hebb`` (``da/dt = -a / tau``, ``+1 / tau``
+  at each reset) and the learning-window state ``hebb_sign`` / ``hebb_until``, written by synapses
+  from the learning gates (a gate spike at ``t`` opens ``[t, t + window]``).  Each presynaptic
+  spike changes its weight by ``hebb_sign * eta * a_hebb_post`` inside an open window, *then* is
+  delivered with the new weight.
 * Data sources (per-sample 0/1 vectors) and fixed-pattern sources are groups whose threshold reads a
   :class:`~brian2.TimedArray` (``stim(t - t_offset + dt, i) > 0.5``): refilled between runs in the
   runtime device, passed as ``run_args`` in ``cpp_standalone`` without recompiling.
@@ -101,15 +107,48 @@ def _loihi_group(b2, pop, dt, reward_link):
     return group
 
 
-def _equation_group(b2, pop):
+HEBB_VARIABLES = ("a_hebb", "hebb_sign", "hebb_until", "tau_hebb")
+
+
+def _equation_group(b2, pop, hebb=None):
     m = pop.model
-    group = b2.NeuronGroup(pop.size, b2.Equations(m.equations), threshold=m.threshold,
-                           reset=m.reset or "", refractory=m.refractory if m.refractory is not None
-                           else False, method=m.method, namespace=dict(m.namespace),
-                           name=f"pop_{pop.name}")
+    eqs, reset, ns = b2.Equations(m.equations), m.reset or "", dict(m.namespace)
+    if hebb is not None:  # postsynaptic side of a RateHebbian rule: trace and learning window
+        clash = set(HEBB_VARIABLES) & (set(eqs.names) | set(ns))
+        if clash:
+            raise UsageError(f"population {pop.name!r}: the names {sorted(clash)} are reserved "
+                             f"for the Hebbian trace of its plastic inputs")
+        eqs += b2.Equations("da_hebb/dt = -a_hebb / tau_hebb : Hz\n"
+                            "hebb_sign : 1\nhebb_until : second")
+        reset = (reset + "\n" if reset else "") + "a_hebb += 1 / tau_hebb"
+        ns["tau_hebb"] = hebb.tau
+    group = b2.NeuronGroup(pop.size, eqs, threshold=m.threshold, reset=reset,
+                           refractory=m.refractory if m.refractory is not None else False,
+                           method=m.method, namespace=ns, name=f"pop_{pop.name}")
     for var, value in m.initial.items():
         setattr(group, var, value)
+    if hebb is not None:
+        group.hebb_until = -1 * b2.second  # no window open before the first gate spike
     return group
+
+
+def _hebb_rules(circuit) -> dict:
+    """``{post population: RateHebbian}``; one trace and window per post population, so all
+    rate-Hebbian inputs of a population must share ``tau``, ``window`` and gates."""
+    rules = {}
+    for c in circuit.connections.values():
+        if not isinstance(c.plasticity, RateHebbian):
+            continue
+        if not isinstance(circuit.populations[c.post].model, EquationNeuron):
+            raise UsageError(f"connection {c.name!r}: RateHebbian plasticity needs an "
+                             f"equation-neuron postsynaptic population, {c.post!r} is not one")
+        r = c.plasticity
+        prev = rules.setdefault(c.post, r)
+        if (prev.tau, prev.window, prev.gates) != (r.tau, r.window, r.gates):
+            raise UsageError(f"population {c.post!r} receives RateHebbian connections with "
+                             f"different traces or learning gates; they must share tau, window "
+                             f"and gates")
+    return rules
 
 
 def build(circuit: Circuit, device: str = "runtime", record=None, record_state=None,
@@ -161,17 +200,15 @@ def build(circuit: Circuit, device: str = "runtime", record=None, record_state=N
             if prev != c.plasticity.reward:
                 raise UsageError(f"population {c.post!r} receives plastic connections with "
                                  f"different reward channels ({prev!r}, {c.plasticity.reward!r})")
-        elif isinstance(c.plasticity, RateHebbian):
-            raise UsageError(f"connection {c.name!r}: RateHebbian plasticity is not supported by "
-                             f"this builder")
 
+    hebb = _hebb_rules(circuit)
     objects, groups, synapses, monitors, stimuli, stim_groups, state_monitors = ([], {}, {}, {},
                                                                                 {}, {}, {})
     for pop in circuit.populations.values():
         if isinstance(pop.model, LoihiCompartment):
             g = _loihi_group(b2, pop, dt, pop.name in reward_of and reward_of[pop.name])
         elif isinstance(pop.model, EquationNeuron):
-            g = _equation_group(b2, pop)
+            g = _equation_group(b2, pop, hebb.get(pop.name))
         else:
             raise UsageError(f"population {pop.name!r}: unsupported model "
                              f"{type(pop.model).__name__}")
@@ -206,6 +243,16 @@ def build(circuit: Circuit, device: str = "runtime", record=None, record_state=N
             rs.connect()
             objects.append(rs)
 
+    # learning gates: a gate spike opens a window and sets its sign
+    for post, rule in hebb.items():
+        for gate, sign in rule.gates.items():
+            gs = b2.Synapses(groups[gate], groups[post],
+                             on_pre=f"hebb_until_post = t + hebb_window\nhebb_sign_post = {sign}",
+                             namespace={"hebb_window": rule.window},
+                             name=f"hebbgate_{gate}__{post}")
+            gs.connect()
+            objects.append(gs)
+
     for c in circuit.connections.values():
         post_model = circuit.populations[c.post].model
         dim = None
@@ -227,6 +274,16 @@ def build(circuit: Circuit, device: str = "runtime", record=None, record_state=N
                   "wmin": c.plasticity.wmin, "wmax": c.plasticity.wmax}
             on_pre = ("w = clip(w + (dw_plain + dw_reward * r1_post) * int(lastspike_post == t),"
                       " wmin, wmax)\n" + deliver)
+        elif isinstance(c.plasticity, RateHebbian):
+            r = c.plasticity
+            wdim = dim if dim is not None else DIMENSIONLESS
+            ns = {"eta_hebb": b2.Quantity(r.eta, dim=wdim / b2.Hz.dim)}
+            update = ("w + hebb_sign_post * eta_hebb * a_hebb_post"
+                      " * int(t < hebb_until_post + 0.5 * dt)")
+            for bound, value in (("wmin", r.wmin), ("wmax", r.wmax)):
+                ns[bound] = b2.Quantity(value if np.isfinite(value) else
+                                        np.sign(value) * 1e300, dim=wdim)
+            on_pre = f"w = clip({update}, wmin, wmax)\n" + deliver
         S = b2.Synapses(groups[c.pre], groups[c.post], model=model, on_pre=on_pre,
                         delay=c.delay * dt, namespace=ns, name=f"syn_{c.name}")
         n_pre, n_post = circuit.size_of(c.pre), circuit.size_of(c.post)

@@ -1,3 +1,4 @@
+import brian2 as b2
 import numpy as np
 import pytest
 
@@ -87,12 +88,14 @@ def test_equation_neurons_receive_weights_in_their_units():
     assert list(zip(steps, idx)) == [(11, 0)]
 
 
-def test_rate_hebbian_is_refused_clearly():
+def test_rate_hebbian_needs_equation_neurons():
     c = Circuit("r")
     c.add_population("a", 2)
     c.add_population("b", 2)
-    c.connect("a", "b", "all_to_all", np.zeros((2, 2), int), plasticity=RateHebbian(1.0, 1.0))
-    with pytest.raises(UsageError, match="RateHebbian plasticity is not supported"):
+    c.add_source("g", 1, steps=(3,))
+    c.connect("a", "b", "all_to_all", np.zeros((2, 2), int),
+              plasticity=RateHebbian(1.0, 1 * b2.ms, potentiate=("g",), window=1 * b2.ms))
+    with pytest.raises(UsageError, match="needs an equation-neuron postsynaptic population"):
         Brian2Simulator(c, codegen="numpy")
 
 

@@ -1,0 +1,130 @@
+"""The rate-based pulse-gated Hebbian rule (RateHebbian) on the Brian2 backend, against a plainly
+written computation of the same rule from the recorded spikes."""
+
+import brian2 as b2
+import numpy as np
+import pytest
+
+from pulsegated.backends.brian2 import Brian2Simulator
+from pulsegated.circuit.description import Circuit, CircuitError, EquationNeuron, RateHebbian
+from pulsegated.errors import UsageError
+
+DT = 0.1  # ms
+TAU = 2.0  # ms, post trace
+ETA = 0.01
+PRE_STEPS = (5, 12, 30, 33, 41, 52, 61, 70, 84)
+POST_STEPS = (3, 9, 11, 28, 31, 40, 58, 60, 66, 80)
+GATES = {"gp": (25,), "gd": (55,)}  # potentiation window from step 25, depression from 55
+WINDOW = 2.0  # ms = 20 steps
+
+
+def _circuit(w0):
+    c = Circuit("hebb", dt=DT * b2.ms)
+    # a neuron that fires in the step after its drive v reaches 1 (driven by a spike train);
+    # x only counts what the plastic synapses deliver
+    relay = EquationNeuron("v : 1\nx : 1", threshold="v > 0.5", reset="v = 0", input_var="v")
+    c.add_population("pre", 2, relay)
+    c.add_population("post", 3, relay)
+    # pre neuron 0 and post neurons 0, 1 follow the trains; the others stay silent
+    c.add_source("pre_in", 2, steps=tuple(s - 1 for s in PRE_STEPS), indices=(0,) * len(PRE_STEPS))
+    c.add_source("post_in", 3, steps=tuple(s - 1 for s in POST_STEPS) * 2,
+                 indices=(0,) * len(POST_STEPS) + (1,) * len(POST_STEPS))
+    for g, steps in GATES.items():
+        c.add_source(g, 1, steps=steps)
+    c.connect("pre_in", "pre", "one_to_one", 1.0)
+    c.connect("post_in", "post", "one_to_one", 1.0)
+    rule = RateHebbian(ETA, TAU * b2.ms, potentiate=("gp",), depress=("gd",),
+                       window=WINDOW * b2.ms, wmin=0.0, wmax=0.2)
+    c.connect("pre", "post", "all_to_all", w0, plasticity=rule, target="x")
+    return c
+
+
+@pytest.fixture(scope="module")
+def run():
+    w0 = np.full((2, 3), 0.1)
+    sim = Brian2Simulator(_circuit(w0), codegen="numpy", record_state={"post": "x"})
+    sim.run_steps(100)
+    return sim, w0
+
+
+def _replay(w0, gates=GATES):
+    """The rule written out from the spike trains: a pre spike at step t inside a window opened
+    at step g (g <= t <= g + window) changes w by sign * eta * (trace of the post spikes strictly
+    before t).  Returns the final weights and the weight each pre spike was delivered with."""
+    w, used = w0.copy(), []
+    for t in PRE_STEPS:
+        sign = 0
+        for g, (s,) in gates.items():
+            if s <= t <= s + round(WINDOW / DT):
+                sign = 1 if g == "gp" else -1
+        for j, post_steps in enumerate((POST_STEPS, POST_STEPS, ())):
+            trace = sum(np.exp(-(t - tk) * DT / TAU) / (TAU * 1e-3) for tk in post_steps if tk < t)
+            w[0, j] = np.clip(w[0, j] + sign * ETA * trace, 0.0, 0.2)
+        used.append(w[0, 0])
+    return w, used
+
+
+def test_spikes_follow_the_trains(run):
+    sim, _ = run
+    steps, idx = sim.spikes("pre")
+    assert list(steps) == list(PRE_STEPS) and set(idx) == {0}
+    steps, idx = sim.spikes("post")
+    assert sorted(steps[idx == 0]) == list(POST_STEPS)
+
+
+def test_weights_follow_the_rule(run):
+    sim, w0 = run
+    w = sim.weights("pre__post")
+    expected, _ = _replay(w0)
+    np.testing.assert_allclose(w, expected, rtol=1e-9, atol=1e-12)
+    # silent pre neuron 1 and silent post neuron 2 keep their weights
+    assert np.all(w[1] == w0[1]) and w[0, 2] == w0[0, 2]
+    # both windows acted (up, then down), and the pre spikes outside them did not: with the
+    # windows opened over the whole run the result would differ
+    assert w[0, 0] != w0[0, 0]
+    _, used = _replay(w0)
+    assert max(used) > w0[0, 0] and used[-1] < max(used)
+    always_open, _ = _replay(w0, {"gp": (0,), "gd": (1000,)})
+    assert not np.allclose(always_open, w)
+
+
+def test_delivery_uses_the_updated_weight(run):
+    sim, w0 = run
+    x = sim.state("post", "x")[:, 0]
+    _, used = _replay(w0)
+    assert x[-1] == pytest.approx(sum(used), rel=1e-9)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(eta=0.0), "eta must be a positive number"),
+    (dict(tau=2.0), "tau must be a positive time"),
+    (dict(window=None), "window must be a positive time"),
+    (dict(potentiate=("gp",), depress=("gp",)), "both potentiation and depression"),
+    (dict(potentiate=(), depress=()), "needs at least one learning gate"),
+    (dict(potentiate=("nope",)), "learning gate 'nope' is not a source or population"),
+    (dict(potentiate="gp"), "must be a tuple of gate names"),
+    (dict(wmin=1.0, wmax=0.0), "wmin must be below wmax"),
+])
+def test_bad_rules_are_refused(kwargs, message):
+    c = Circuit("bad", dt=DT * b2.ms)
+    relay = EquationNeuron("v : 1", threshold="v > 0.5", reset="v = 0", input_var="v")
+    c.add_population("a", 2, relay)
+    c.add_population("b", 2, relay)
+    c.add_source("gp", 1, steps=(3,))
+    args = dict(eta=0.1, tau=1 * b2.ms, potentiate=("gp",), window=1 * b2.ms)
+    args.update(kwargs)
+    with pytest.raises(CircuitError, match=message):
+        c.connect("a", "b", "all_to_all", 0.1, plasticity=RateHebbian(**args))
+
+
+def test_rules_onto_one_population_must_agree():
+    c = Circuit("two", dt=DT * b2.ms)
+    relay = EquationNeuron("v : 1", threshold="v > 0.5", reset="v = 0", input_var="v")
+    for p in ("a", "b", "post"):
+        c.add_population(p, 2, relay)
+    c.add_source("gp", 1, steps=(3,))
+    for pre, tau in (("a", 1), ("b", 2)):
+        c.connect(pre, "post", "all_to_all", 0.1,
+                  plasticity=RateHebbian(0.1, tau * b2.ms, potentiate=("gp",), window=1 * b2.ms))
+    with pytest.raises(UsageError, match="must share tau, window and gates"):
+        Brian2Simulator(c, codegen="numpy")

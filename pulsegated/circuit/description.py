@@ -354,6 +354,11 @@ class RateHebbian:
         Length of a learning window from the gate spike that opens it.
     wmin, wmax : float
         Bounds of the weight (SI base units), applied after each change.
+    epoch : Quantity or None
+        None: each change applies at once.  Otherwise changes accumulate in the synapse and are
+        applied (then clipped) together at every multiple of ``epoch`` (time 0, epoch, ...),
+        like the chip's learning epoch: every window of an epoch then sees the same weights, so
+        the weights that carry a window's own spikes do not move under it.
     """
 
     eta: float
@@ -363,6 +368,7 @@ class RateHebbian:
     window: object = None
     wmin: float = -np.inf
     wmax: float = np.inf
+    epoch: object = None
 
     def validate(self, owner: str) -> None:
         if not np.isfinite(self.eta) or self.eta <= 0:
@@ -384,6 +390,9 @@ class RateHebbian:
             raise CircuitError(f"{owner}: RateHebbian needs at least one learning gate")
         if not self.wmin < self.wmax:
             raise CircuitError(f"{owner}: wmin must be below wmax, got [{self.wmin}, {self.wmax}]")
+        if self.epoch is not None and (not _is_time(self.epoch) or float(self.epoch) <= 0):
+            raise CircuitError(f"{owner}: RateHebbian epoch must be None or a positive time, "
+                               f"got {self.epoch!r}")
 
     @property
     def gates(self) -> dict:

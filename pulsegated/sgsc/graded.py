@@ -22,11 +22,11 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from pulsegated.circuit.description import Circuit, EquationNeuron
+from pulsegated.circuit.description import Circuit, EquationNeuron, Schedule
 from pulsegated.sgsc.meanfield import s_exact
 
 __all__ = ["GradedChainParams", "graded_graph_circuit", "graded_chain_circuit", "run_graph",
-           "run_chain", "calibrate"]
+           "run_chain", "calibrate", "unit_weight", "windows_of"]
 
 GRADED_EQUATIONS = """
 dv/dt = clip(I - g0 + g0 * int(gd > gd_min), 0 * Hz, 1e9 * Hz) : 1
@@ -62,30 +62,51 @@ class GradedChainParams:
     phases: str = "even"
 
 
+def unit_weight(p: GradedChainParams) -> float:
+    """Synaptic weight (Hz per spike) of a graded coupling of factor 1 between two units."""
+    return p.S * s_exact(p.T / p.tau) / (p.n * p.tau * 1e-3)
+
+
+def windows_of(window) -> tuple:
+    """The gate windows of a unit as a tuple (``None``: never gated)."""
+    if window is None:
+        return ()
+    return tuple(window) if isinstance(window, (tuple, list)) else (window,)
+
+
 def graded_graph_circuit(units: dict, edges, inputs: dict,
-                         p: GradedChainParams = GradedChainParams(), rng=None) -> Circuit:
+                         p: GradedChainParams = GradedChainParams(), rng=None,
+                         ring: bool = False, n_windows: int | None = None) -> Circuit:
     """A network of graded populations ("units") opened by a spiking gating chain.
 
     Parameters
     ----------
     units : dict
-        ``{unit: window}``: the gate window (0, 1, ...) in which the unit is opened, or None for a
-        unit that is never gated (it integrates its input but stays silent).
-    edges : iterable of (pre, post, factor)
+        ``{unit: window}``: the gate window (0, 1, ...) in which the unit is opened, a tuple of
+        windows for a unit opened several times, or None for a unit that is never gated (it
+        integrates its input but stays silent).
+    edges : iterable of (pre, post, factor) or (pre, post, factor, plasticity)
         Graded coupling ``factor * S * S_exact`` from unit ``pre`` to unit ``post``: a stage computes
         ``I_post = sum factor * I_pre`` (a matrix chain when several units form a stage).
+        ``factor`` may be a scalar or a ``(n, n)`` matrix of factors, synapse by synapse.
     inputs : dict
         ``{unit: amplitude}`` (fractions of g0) held by window-0 units when their window opens.
+    ring : bool
+        Close the gating chain into a ring: window ``w`` then opens again every ``n_windows``
+        windows, and the circuit gets a :class:`~pulsegated.circuit.Schedule` whose samples are
+        the periods (``t0 = 2``, ``n_phases = n_windows * T / dt`` steps).
+    n_windows : int, optional
+        Windows in the chain (default: up to the last window a unit is opened in); a ring's period.
 
     The gating chain has one population per window; ``meta["window_open"][w]`` is the step at whose
-    start window ``w`` opens.
+    start window ``w`` opens (in the first period).
     """
     import brian2 as b2  # units only
 
     for u, a in inputs.items():
         if not 0 <= a < 1:
             raise ValueError(f"amplitude of {u!r} is a fraction of g0 in [0, 1), got {a}")
-        if units.get(u) != 0:
+        if u not in units or 0 not in windows_of(units[u]):
             raise ValueError(f"input unit {u!r} must be opened in window 0")
     if p.phases not in ("even", "random"):
         raise ValueError(f"phases must be 'even' or 'random', got {p.phases!r}")
@@ -94,7 +115,13 @@ def graded_graph_circuit(units: dict, edges, inputs: dict,
     steps_T = int(round(p.T / p.dt))
     if not 2 <= steps_T <= 63:
         raise ValueError(f"T / dt must lie in 2..63 steps (one synaptic delay), got {steps_T}")
-    n_windows = 1 + max((w for w in units.values() if w is not None), default=0)
+    last = max((w for v in units.values() for w in windows_of(v)), default=0)
+    if n_windows is None:
+        n_windows = last + 1
+    elif n_windows <= last:
+        raise ValueError(f"n_windows = {n_windows}, but a unit is opened in window {last}")
+    if ring and n_windows < 3:
+        raise ValueError(f"a gating ring needs at least 3 windows, got {n_windows}")
     c = Circuit("graded_chain", dt=p.dt * ms)
     gate_model = EquationNeuron(GATE_EQUATIONS, threshold="V > 1", reset="V = 0",
                                 refractory=2 * p.T * ms, input_var="V", method="exact",
@@ -122,24 +149,29 @@ def graded_graph_circuit(units: dict, edges, inputs: dict,
         raise ValueError(f"jitter {p.jitter} ms is too large for the delays of {p.dt} ms steps")
     shifts = np.clip(base + np.rint(p.jitter / p.dt * rng.standard_normal(n_windows)),
                      0, 2 * base).astype(int) if base else np.zeros(n_windows, int)
-    for w in range(n_windows - 1):
+    for w in range(n_windows - 1 + bool(ring)):
         # the next volley: (steps_T - 1) delay + 1 step of arrival = T after this one; a volley
         # lifts the next gate group far over threshold
-        c.connect(f"gate{w}", f"gate{w + 1}", "all_to_all", 2.0 / p.n_gate, delay=steps_T - 1)
-    for u, w in units.items():
-        if w is not None:
+        c.connect(f"gate{w}", f"gate{(w + 1) % n_windows}", "all_to_all", 2.0 / p.n_gate,
+                  delay=steps_T - 1)
+    for u, v in units.items():
+        for w in windows_of(v):
             c.connect(f"gate{w}", u, "all_to_all", 1.0 / p.n_gate, target="gd",
                       delay=int(shifts[w]))
-    w_unit = p.S * s_exact(p.T / p.tau) / (p.n * p.tau * 1e-3)  # Hz per spike
-    for pre, post, factor in edges:
+    w_unit = unit_weight(p)  # Hz per spike
+    for edge in edges:
+        pre, post, factor = edge[:3]
         if pre not in units or post not in units:
             raise ValueError(f"edge {pre!r} -> {post!r} names an unknown unit")
-        W = np.full((p.n, p.n), factor * w_unit)
+        W = np.broadcast_to(np.asarray(factor, dtype=float) * w_unit, (p.n, p.n)).copy()
         if p.weight_spread > 0:
             W = W * np.clip(1 + p.weight_spread * rng.standard_normal((p.n, p.n)), 0, None)
-        c.connect(pre, post, "all_to_all", W, target="I")
+        c.connect(pre, post, "all_to_all", W, target="I",
+                  plasticity=edge[3] if len(edge) > 3 else None)
+    if ring:
+        c.schedule = Schedule(n_phases=n_windows * steps_T, ring=(), t0=2)
     c.meta = {"algorithm": "graded_chain", "inputs": dict(inputs), "params": p,
-              "units": dict(units),
+              "units": dict(units), "steps_per_window": steps_T,
               "window_open": [2 + w * steps_T + int(shifts[w]) for w in range(n_windows)]}
     return c
 
@@ -173,10 +205,10 @@ def run_graph(units: dict, edges, inputs: dict, p: GradedChainParams = GradedCha
     n_steps = 2 + n_windows * steps_T + 2 + 2 * int(np.ceil(3 * p.jitter / p.dt))
     sim.run_steps(n_steps)
     out = {}
-    for u, w in units.items():
+    for u, v in units.items():
         I = sim.state(u, "I")  # (steps, neurons), recorded at the end of each step
-        # the current when the window opens: end of the step before
-        step = c.meta["window_open"][w] - 1 if w is not None else n_steps - 1
+        # the current when its (first) window opens: end of the step before
+        step = c.meta["window_open"][windows_of(v)[0]] - 1 if windows_of(v) else n_steps - 1
         out[u] = float(I[step].mean() / p.g0)
     if record_spikes:
         return out, {pop: sim.spikes(pop) for pop in record}

@@ -278,12 +278,16 @@ def build(circuit: Circuit, device: str = "runtime", record=None, record_state=N
             r = c.plasticity
             wdim = dim if dim is not None else DIMENSIONLESS
             ns = {"eta_hebb": b2.Quantity(r.eta, dim=wdim / b2.Hz.dim)}
-            update = ("w + hebb_sign_post * eta_hebb * a_hebb_post"
-                      " * int(t < hebb_until_post + 0.5 * dt)")
             for bound, value in (("wmin", r.wmin), ("wmax", r.wmax)):
                 ns[bound] = b2.Quantity(value if np.isfinite(value) else
                                         np.sign(value) * 1e300, dim=wdim)
-            on_pre = f"w = clip({update}, wmin, wmax)\n" + deliver
+            change = ("hebb_sign_post * eta_hebb * a_hebb_post"
+                      " * int(t < hebb_until_post + 0.5 * dt)")
+            if r.epoch is None:
+                on_pre = f"w = clip(w + {change}, wmin, wmax)\n" + deliver
+            else:  # accumulate; applied at every multiple of the epoch (below)
+                model += "\n" + model.replace("w :", "dw_hebb :", 1)
+                on_pre = f"dw_hebb += {change}\n" + deliver
         S = b2.Synapses(groups[c.pre], groups[c.post], model=model, on_pre=on_pre,
                         delay=c.delay * dt, namespace=ns, name=f"syn_{c.name}")
         n_pre, n_post = circuit.size_of(c.pre), circuit.size_of(c.post)
@@ -301,6 +305,9 @@ def build(circuit: Circuit, device: str = "runtime", record=None, record_state=N
         else:
             S.connect()
             S.w = np.broadcast_to(w, (n_post,)).copy() * unit
+        if isinstance(c.plasticity, RateHebbian) and c.plasticity.epoch is not None:
+            S.run_regularly("w = clip(w + dw_hebb, wmin, wmax)\ndw_hebb = 0 * w",
+                            dt=c.plasticity.epoch, when="start", name=f"syn_{c.name}_epoch")
         synapses[c.name] = S
         objects.append(S)
 

@@ -11,7 +11,7 @@ from pulsegated.errors import UsageError
 
 DT = 0.1  # ms
 TAU = 2.0  # ms, post trace
-ETA = 0.01
+ETA = 3e-5  # changes of a few hundredths: the upper bound 0.2 is hit once
 PRE_STEPS = (5, 12, 30, 33, 41, 52, 61, 70, 84)
 POST_STEPS = (3, 9, 11, 28, 31, 40, 58, 60, 66, 80)
 GATES = {"gp": (25,), "gd": (55,)}  # potentiation window from step 25, depression from 55
@@ -22,7 +22,8 @@ def _circuit(w0):
     c = Circuit("hebb", dt=DT * b2.ms)
     # a neuron that fires in the step after its drive v reaches 1 (driven by a spike train);
     # x only counts what the plastic synapses deliver
-    relay = EquationNeuron("v : 1\nx : 1", threshold="v > 0.5", reset="v = 0", input_var="v")
+    relay = EquationNeuron("v : 1\nx : 1", threshold="v > 0.5", reset="v = 0", input_var="v",
+                           method="exact")
     c.add_population("pre", 2, relay)
     c.add_population("post", 3, relay)
     # pre neuron 0 and post neurons 0, 1 follow the trains; the others stay silent
@@ -47,7 +48,7 @@ def run():
     return sim, w0
 
 
-def _replay(w0, gates=GATES):
+def _replay(w0, gates=GATES, bounds=(0.0, 0.2)):
     """The rule written out from the spike trains: a pre spike at step t inside a window opened
     at step g (g <= t <= g + window) changes w by sign * eta * (trace of the post spikes strictly
     before t).  Returns the final weights and the weight each pre spike was delivered with."""
@@ -59,7 +60,7 @@ def _replay(w0, gates=GATES):
                 sign = 1 if g == "gp" else -1
         for j, post_steps in enumerate((POST_STEPS, POST_STEPS, ())):
             trace = sum(np.exp(-(t - tk) * DT / TAU) / (TAU * 1e-3) for tk in post_steps if tk < t)
-            w[0, j] = np.clip(w[0, j] + sign * ETA * trace, 0.0, 0.2)
+            w[0, j] = np.clip(w[0, j] + sign * ETA * trace, *bounds)
         used.append(w[0, 0])
     return w, used
 
@@ -83,7 +84,7 @@ def test_weights_follow_the_rule(run):
     # windows opened over the whole run the result would differ
     assert w[0, 0] != w0[0, 0]
     _, used = _replay(w0)
-    assert max(used) > w0[0, 0] and used[-1] < max(used)
+    assert max(used) == 0.2 and used[-1] < max(used)  # up to the bound, then down
     always_open, _ = _replay(w0, {"gp": (0,), "gd": (1000,)})
     assert not np.allclose(always_open, w)
 
@@ -128,3 +129,26 @@ def test_rules_onto_one_population_must_agree():
                   plasticity=RateHebbian(0.1, tau * b2.ms, potentiate=("gp",), window=1 * b2.ms))
     with pytest.raises(UsageError, match="must share tau, window and gates"):
         Brian2Simulator(c, codegen="numpy")
+
+
+def test_epoch_applies_accumulated_changes_at_its_boundaries():
+    """With an epoch of 50 steps, the changes of the pre spikes before step 50 are applied at step
+    50 and the later ones are still pending at step 100; every spike is delivered with the weight
+    of its epoch."""
+    w0 = np.full((2, 3), 0.1)
+    c = _circuit(w0)
+    conn = c.connections["pre__post"]
+    rule = RateHebbian(ETA, TAU * b2.ms, potentiate=("gp",), depress=("gd",),
+                       window=WINDOW * b2.ms, epoch=50 * DT * b2.ms)
+    c.connections["pre__post"] = type(conn)(**{**conn.__dict__, "plasticity": rule})
+    sim = Brian2Simulator(c, codegen="numpy", record_state={"post": "x"})
+    sim.run_steps(100)
+    free = (-np.inf, np.inf)  # unbounded: the sum of the changes does not depend on their order
+    w_all, _ = _replay(w0, bounds=free)
+    early = {g: s for g, s in GATES.items() if s[0] < 50}
+    w_early, _ = _replay(w0, {**{g: (10_000,) for g in GATES}, **early}, bounds=free)
+    np.testing.assert_allclose(sim.weights("pre__post"), w_early, rtol=1e-9)
+    assert not np.allclose(w_early, w_all)
+    x = sim.state("post", "x")[:, 0]
+    expected = sum(w0[0, 0] if t < 50 else w_early[0, 0] for t in PRE_STEPS)
+    assert x[-1] == pytest.approx(expected, rel=1e-9)

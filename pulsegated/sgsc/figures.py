@@ -182,24 +182,41 @@ def plot_robustness(results: dict):
     return fig
 
 
-def plot_copy(result: dict, K, eta: float):
-    """Figure 5: copy error against cycles (with the geometric law), K and L before/after."""
+def plot_copy(result: dict, K, eta: float, label: str = "mean field", reference=None):
+    """Figure 5: copy error against cycles (with the geometric law), K and L before/after.
+
+    ``result`` is a :func:`~pulsegated.sgsc.copy.copy_matrix` or
+    :func:`~pulsegated.sgsc.copy.run_copy` result; ``reference`` optionally the errors of another
+    run (e.g. the mean field from the same start) drawn for comparison.
+    """
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 4, figsize=(14, 3.4), gridspec_kw={"width_ratios": [2, 1, 1, 1]})
-    e = result["errors"]
+    fig, axes = plt.subplots(1, 4, figsize=(14, 3.6), gridspec_kw={"width_ratios": [2, 1, 1, 1]})
+    e = np.asarray(result["errors"])
     c = np.arange(len(e))
-    axes[0].semilogy(c, e, "o-", label="|L - K| / |K|")
+    axes[0].semilogy(c, e, "o-", label=f"|L - K| / |K| ({label})")
     axes[0].semilogy(c, e[0] * (1 - eta) ** c, "k:", label=f"(1 - eta)^cycles, eta = {eta}")
+    fit = e[: max(3, int(np.argmax(e < 0.05)) + 1)]
+    rate = float(np.exp(np.polyfit(np.arange(len(fit)), np.log(fit), 1)[0]))
+    axes[0].semilogy(c, e[0] * rate ** c, color="C0", lw=0.8, alpha=0.6,
+                     label=f"fitted decay {rate:.2f} per cycle")
+    if reference is not None:
+        axes[0].semilogy(np.arange(len(reference)), reference, "s--", ms=3, color="C2",
+                         label="mean field, same start")
     axes[0].axhline(0.05, color="C3", lw=0.8, ls="--", label="5 %")
     axes[0].set_xlabel("cycles over the columns")
-    axes[0].legend(fontsize=8)
+    axes[0].xaxis.set_major_locator(plt.MaxNLocator(integer=True))
+    axes[0].legend(fontsize=7)
     axes[0].set_title("synaptic copy: geometric decay")
     vmax = float(np.max(K))
     for ax, M, title in zip(axes[1:], (K, result["L_history"][0], result["L"]),
-                            ("K (circuit A)", "L before", "L after")):
+                            ("K (circuit A)", "L before", f"L after {len(e) - 1} cycles")):
         ax.imshow(M, vmin=0, vmax=vmax, cmap="viridis")
         ax.set_title(title)
         ax.set_xticks([])
         ax.set_yticks([])
+        if M.size <= 36:  # small matrices: the values themselves
+            for (i, j), v in np.ndenumerate(M):
+                ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=8,
+                        color="w" if v < 0.6 * vmax else "k")
     return fig

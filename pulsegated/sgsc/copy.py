@@ -89,12 +89,13 @@ class CopyParams:
 
     ``chain`` sizes the graded units (``n`` neurons each) and their gating chain; ``T / tau = 2``
     by default so that a unit's current falls to ``e^-2`` in one window.  Windows of 40 ms at
-    rates up to 0.4 g0 = 400 Hz give each presynaptic neuron about 7 spikes per window: few
-    spikes per window make every synapse's change a large random step (the mean still copies,
-    but single weights spread and hit their bound).  ``amplitude`` is the
-    presented basis vector's amplitude (fraction of g0); ``eta`` the copy rate per cycle (the
-    fraction of the error ``K - L`` removed from a column per presentation, in the mean);
-    ``trace_tau`` (ms) the postsynaptic trace of the Hebbian rule.
+    rates up to 0.4 g0 = 400 Hz give each presynaptic neuron about 7 spikes per window: with few
+    spikes per window every synapse's change is a large random step (the mean still copies, but
+    single weights spread and hit their bound).  ``amplitude`` is the presented basis vector's
+    amplitude (fraction of g0); ``eta`` the copy rate per cycle (the fraction of the error
+    ``K - L`` removed from a column per presentation, in the mean); ``trace_tau`` (ms) the time
+    constant of the postsynaptic trace of the Hebbian rule; ``wmin`` the lower bound of a single
+    synapse, as a coupling factor.
     """
 
     chain: GradedChainParams = GradedChainParams(n=200, n_gate=50, T=40.0, tau=20.0, g0=1000.0,
@@ -173,6 +174,8 @@ def copy_circuit(K, L0, q: CopyParams = CopyParams(), rng=None) -> Circuit:
                          "outside its windows and its rate stays in the graded range")
     if q.chain.jitter:
         raise ValueError("the copy circuit's learning windows need a gating chain without jitter")
+    if not q.chain.dt < q.trace_tau:
+        raise ValueError(f"trace_tau must exceed the time step {q.chain.dt} ms, got {q.trace_tau}")
     import brian2 as b2  # units only
 
     p = q.chain

@@ -90,6 +90,7 @@ def test_copy_circuit_describes_both_circuits():
     (dict(q=replace(CopyParams(), eta=0.0)), "eta must lie in"),
     (dict(q=replace(CopyParams(), amplitude=1.2)), "amplitude must lie in"),
     (dict(q=replace(CopyParams(), chain=replace(CopyParams().chain, jitter=0.5))), "without jitter"),
+    (dict(q=replace(CopyParams(), trace_tau=0.5)), "trace_tau must exceed the time step"),
 ])
 def test_copy_circuit_rejects_bad_input(kwargs, message):
     args = dict(K=np.full((2, 2), 0.5), L0=np.zeros((2, 2)), q=CopyParams())

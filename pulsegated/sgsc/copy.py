@@ -20,7 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from pulsegated.circuit.description import Circuit, RateHebbian
-from pulsegated.sgsc.graded import GradedChainParams, graded_graph_circuit, unit_weight
+from pulsegated.sgsc.graded import (GradedChainParams, current_decay, graded_graph_circuit,
+                                    unit_weight)
 
 __all__ = ["copy_matrix", "cycles_needed", "CopyParams", "copy_constants", "copy_circuit",
            "copied_matrix", "run_copy"]
@@ -106,11 +107,6 @@ class CopyParams:
     wmin: float = 0.0
 
 
-def _decay(p: GradedChainParams) -> float:
-    """Per-step decay of a graded unit's current (Euler: 1 - dt / tau)."""
-    return 1.0 - p.dt / p.tau
-
-
 def copy_constants(q: CopyParams) -> dict:
     """The constants the circuit is built with, derived from the unit dynamics.
 
@@ -126,7 +122,7 @@ def copy_constants(q: CopyParams) -> dict:
     """
     p = q.chain
     s = int(round(p.T / p.dt))
-    d = _decay(p)
+    d = current_decay(p)
     inj, current, last = {}, 0.0, None
     for w in X_WINDOWS:
         if last is not None:
@@ -206,6 +202,7 @@ def copy_circuit(K, L0, q: CopyParams = CopyParams(), rng=None) -> Circuit:
             W[j] = amp * p.g0
             c.connect(source, f"{unit}{j}", "all_to_all", W, target="I")
     c.meta.update(algorithm="synaptic_copy", K=K, L0=L0, copy=q, constants=const,
+                  present=[source for source, *_ in injections],
                   plastic={(k, j): f"x{j}__q{k}" for k in range(m) for j in range(n)})
     return c
 
@@ -244,7 +241,7 @@ def run_copy(K, cycles: int = 10, L0=None, q: CopyParams = CopyParams(), seed: i
     sim = simulator(backend)(c, record=[], seed=seed, **options)
     n = K.shape[1]
     eye = np.eye(n, dtype=np.uint8)
-    data = {name: eye for name in c.sources if name.startswith("present")}
+    data = {name: eye for name in c.meta["present"]}
     norm = np.linalg.norm(K)
     L = copied_matrix(c, sim)
     history, errors = [L], [np.linalg.norm(L - K) / norm]

@@ -26,7 +26,7 @@ from pulsegated.circuit.description import Circuit, EquationNeuron, Schedule
 from pulsegated.sgsc.meanfield import s_exact
 
 __all__ = ["GradedChainParams", "graded_graph_circuit", "graded_chain_circuit", "run_graph",
-           "run_chain", "calibrate", "unit_weight", "windows_of"]
+           "run_chain", "calibrate", "unit_weight", "current_decay", "windows_of"]
 
 GRADED_EQUATIONS = """
 dv/dt = clip(I - g0 + g0 * int(gd > gd_min), 0 * Hz, 1e9 * Hz) : 1
@@ -65,6 +65,11 @@ class GradedChainParams:
 def unit_weight(p: GradedChainParams) -> float:
     """Synaptic weight (Hz per spike) of a graded coupling of factor 1 between two units."""
     return p.S * s_exact(p.T / p.tau) / (p.n * p.tau * 1e-3)
+
+
+def current_decay(p: GradedChainParams) -> float:
+    """Per-step decay factor of a unit's current (Euler step of ``dI/dt = -I / tau``)."""
+    return 1.0 - p.dt / p.tau
 
 
 def windows_of(window) -> tuple:
@@ -132,7 +137,7 @@ def graded_graph_circuit(units: dict, edges, inputs: dict,
         # window-0 units are opened at step 2 (kick at 0, gate 0 fires at 1, its volley arrives at
         # 1 and the population integrates from step 2); their current starts so that after the two
         # Euler decay steps before the window opens it is amplitude * g0
-        i0 = inputs.get(u, 0.0) * p.g0 / (1 - p.dt / p.tau) ** 2
+        i0 = inputs.get(u, 0.0) * p.g0 / current_decay(p) ** 2
         model = EquationNeuron(GRADED_EQUATIONS, threshold="v > 1", reset="v -= 1",
                                input_var="I", method="euler",
                                # open while more than half a step of drive is left: exactly T

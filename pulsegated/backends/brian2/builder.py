@@ -257,15 +257,16 @@ def build(circuit: Circuit, device: str = "runtime", record=None, record_state=N
         post_model = circuit.populations[c.post].model
         dim = None
         if isinstance(post_model, LoihiCompartment):
-            model, deliver = "w : 1", f"q_post += {W_SCALE} * w"
+            wunit, deliver = "1", f"q_post += {W_SCALE} * w"
         else:
             var = c.target or post_model.input_var
             if var not in groups[c.post].variables:
                 raise UsageError(f"connection {c.name!r}: population {c.post!r} has no variable "
                                  f"{var!r}")
             dim = groups[c.post].variables[var].dim
-            model = "w : 1" if dim is DIMENSIONLESS else f"w : {b2.get_unit(dim).name}"
+            wunit = "1" if dim is DIMENSIONLESS else b2.get_unit(dim).name
             deliver = f"{var}_post += w"
+        model = f"w : {wunit}"
         ns = {}
         on_pre = deliver
         if isinstance(c.plasticity, SumOfProducts):
@@ -286,7 +287,7 @@ def build(circuit: Circuit, device: str = "runtime", record=None, record_state=N
             if r.epoch is None:
                 on_pre = f"w = clip(w + {change}, wmin, wmax)\n" + deliver
             else:  # accumulate; applied at every multiple of the epoch (below)
-                model += "\n" + model.replace("w :", "dw_hebb :", 1)
+                model += f"\ndw_hebb : {wunit}"
                 on_pre = f"dw_hebb += {change}\n" + deliver
         S = b2.Synapses(groups[c.pre], groups[c.post], model=model, on_pre=on_pre,
                         delay=c.delay * dt, namespace=ns, name=f"syn_{c.name}")

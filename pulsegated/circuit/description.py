@@ -27,10 +27,12 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
+from pulsegated.circuit import weights as _weights
+
 __all__ = [
     "CircuitError", "LoihiCompartment", "EquationNeuron", "Population", "SpikeSource",
     "Connection", "SumOfProducts", "RateHebbian", "Schedule", "Circuit",
-    "CONNECTION_PATTERNS", "MIXED_WEIGHT_RANGE", "MAX_DELAY",
+    "CONNECTION_PATTERNS", "MIXED_WEIGHT_RANGE", "MAX_DELAY", "V_LIMIT",
 ]
 
 #: Connection patterns a description may use.
@@ -40,6 +42,10 @@ MIXED_WEIGHT_RANGE = (-256, 254)
 #: Largest synaptic delay (in steps) a description may ask for (Loihi 1: 0..62 with enough
 #: dendritic accumulators; the nBP circuit uses 0..6).
 MAX_DELAY = 62
+#: Largest magnitude of v in chip raw units (24-bit signed; the chip's default vMax and -vMin).
+V_LIMIT = (1 << 23) - 1
+#: Chip raw units per threshold unit.
+RAW_PER_UNIT = 64
 
 
 class CircuitError(ValueError):
@@ -57,41 +63,93 @@ def _check_int(owner: str, name: str, value, lo: int | None = None, hi: int | No
     return value
 
 
+def _check_raw(owner: str, name: str, value, lo_raw: int, hi_raw: int) -> int:
+    """``value`` (threshold units, a multiple of 1/64) as an exact integer of chip raw units."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer,
+                                                                      np.floating)):
+        raise CircuitError(f"{owner}: {name} must be a number, got {value!r} "
+                           f"({type(value).__name__})")
+    if isinstance(value, (int, np.integer)):
+        raw = int(value) * RAW_PER_UNIT
+    else:
+        scaled = float(value) * RAW_PER_UNIT
+        if not np.isfinite(scaled) or scaled != np.floor(scaled):
+            raise CircuitError(f"{owner}: {name}={value!r} is not a multiple of 1/64 threshold "
+                               f"unit (one chip raw unit): {name} * 64 must be an integer")
+        raw = int(scaled)
+    if not lo_raw <= raw <= hi_raw:
+        raise CircuitError(f"{owner}: {name}={value!r} is outside the allowed range "
+                           f"[{lo_raw / RAW_PER_UNIT}, {hi_raw / RAW_PER_UNIT}]")
+    return raw
+
+
 # --------------------------------------------------------------------------------------- neurons
 @dataclass(frozen=True)
 class LoihiCompartment:
     """Loihi 1 CUBA LIF compartment in threshold units (chip raw value >> 6).
 
-    Dynamics of one step (see ``shared spec``: Loihi arithmetic, section 1)::
+    Dynamics of one step, with ``decay(x, d) = sign(x) * floor(|x| * (4096 - d) / 4096)``::
 
         u[t] = decay(u[t-1], decay_u) + input[t]
-        v[t] = decay(v[t-1], decay_v) + u[t] + bias
+        v[t] = clip(decay(v[t-1], decay_v) + u[t] + bias, v_min, v_max)
         spike iff v[t] > threshold; then v = 0 and v is held at 0 for refractory - 1 steps
 
     Parameters
     ----------
     threshold : int
         Firing threshold (strictly greater fires).  1024 in the nBP circuit.
-    bias : int
-        Constant added to v every step.  -8192 for nBP data neurons, 0 for gate neurons.
+    bias : int or float
+        Constant added to v every step.  -8192 for nBP data neurons, 0 for gate neurons.  Any
+        multiple of 1/64 (``bias * 64`` an exact integer: one chip raw unit is 1/64).
     decay_u, decay_v : int
         Effective decays in 0..4096 (4096: state forgotten every step, i.e. memoryless).
     refractory : int
         Refractory delay R >= 1: v is held at 0 for R - 1 steps after a spike (1: none).
+    v_min, v_max : int or float or None
+        Saturation bounds of v, multiples of 1/64 with ``v_min <= 0 <= v_max`` and magnitudes
+        up to ``(2**23 - 1) / 64`` (the 24-bit range).  None: the chip's default,
+        ``-(2**23 - 1) / 64`` and ``(2**23 - 1) / 64``.  On the chip the bounds are registers of
+        a whole core and take only the values ``-(2**a - 1) / 64`` (a = 0..23) and
+        ``(2**(9 + 2b) - 1) / 64`` (b = 0..7); here they belong to a population, and the Loihi
+        backend refuses other values.
     """
 
     threshold: int = 1024
-    bias: int = 0
+    bias: int | float = 0
     decay_u: int = 4096
     decay_v: int = 4096
     refractory: int = 1
+    v_min: int | float | None = None
+    v_max: int | float | None = None
 
     def validate(self, owner: str) -> None:
         _check_int(owner, "threshold", self.threshold, 0, (1 << 17) - 1)
-        _check_int(owner, "bias", self.bias, -(1 << 19), (1 << 19) - 1)
+        _check_raw(owner, "bias", self.bias, -(1 << 19) * RAW_PER_UNIT,
+                   ((1 << 19) - 1) * RAW_PER_UNIT)
         _check_int(owner, "decay_u", self.decay_u, 0, 4096)
         _check_int(owner, "decay_v", self.decay_v, 0, 4096)
         _check_int(owner, "refractory", self.refractory, 1, 63)
+        if self.v_min is not None:
+            _check_raw(owner, "v_min", self.v_min, -V_LIMIT, 0)
+        if self.v_max is not None:
+            _check_raw(owner, "v_max", self.v_max, 0, V_LIMIT)
+
+    def raw(self, name: str) -> int:
+        """``bias``, ``v_min`` or ``v_max`` in chip raw units (threshold units x 64), exact.
+
+        None bounds give the chip defaults ``-(2**23 - 1)`` and ``2**23 - 1``.
+        """
+        owner = "LoihiCompartment"
+        if name == "bias":
+            return _check_raw(owner, "bias", self.bias, -(1 << 19) * RAW_PER_UNIT,
+                              ((1 << 19) - 1) * RAW_PER_UNIT)
+        if name == "v_min":
+            return -V_LIMIT if self.v_min is None else _check_raw(owner, name, self.v_min,
+                                                                  -V_LIMIT, 0)
+        if name == "v_max":
+            return V_LIMIT if self.v_max is None else _check_raw(owner, name, self.v_max,
+                                                                 0, V_LIMIT)
+        raise ValueError(f"raw() knows bias, v_min and v_max, not {name!r}")
 
     @property
     def memoryless(self) -> bool:
@@ -418,8 +476,8 @@ class Connection:
         ``one_to_one`` needs equal sizes; ``one_to_all`` needs ``pre`` of size 1 (a gate).
     weight : int or float or ndarray
         Scalar for every synapse, or a matrix of shape ``(pre.size, post.size)`` for
-        ``all_to_all`` (a vector of length ``size`` for ``one_to_one``).  For Loihi populations,
-        integers in threshold units; plastic weights must be even and in the mixed 8-bit range.
+        ``all_to_all`` (a vector of length ``size`` for ``one_to_one``).  Finite numbers.  For
+        Loihi populations see ``weight_exp``.
     delay : int
         Synaptic delay in steps (spike at t arrives at t + 1 + delay).
     plasticity : SumOfProducts or RateHebbian or None
@@ -433,6 +491,20 @@ class Connection:
     target : str or None
         For :class:`EquationNeuron` posts: the variable a spike adds ``w`` to (default: the model's
         ``input_var``).  Loihi compartments have one input (None).
+    weight_exp : int or None
+        Loihi populations only: the chip's weight exponent, -8..7.  A synapse delivers
+        ``floor(M * 2**weight_exp)`` threshold units, where ``M`` is its 8-bit mantissa (see
+        :mod:`pulsegated.circuit.weights`).
+
+        * None (static connections): ``weight`` is the effective weight in threshold units.
+          Integers are held exactly (the backend picks the exponent) or refused; floats are
+          quantized (rounding half to even, exponent chosen for the smallest error) and the loss
+          is reported by the backend (``LoihiSimulator.quantization_report()``).
+        * An int: ``weight`` holds the mantissas themselves, integers in the sign mode's range
+          (0..255 when all are >= 0, -255..0 when all are <= 0, even -256..254 otherwise).
+        * Plastic connections: ``weight`` is always the mantissa (even, -256..254: the mixed
+          mode) and None means 0.  Learning changes the mantissa; with a negative exponent it
+          moves in steps finer than the effective weight's.
     """
 
     pre: str
@@ -445,6 +517,7 @@ class Connection:
     sign: int = 1
     copy_of: str | None = None
     target: str | None = None
+    weight_exp: int | None = None
 
     @property
     def plastic(self) -> bool:
@@ -516,8 +589,12 @@ class Circuit:
 
     def connect(self, pre: str, post: str, pattern: str, weight, delay: int = 0,
                 plasticity=None, name: str | None = None, sign: int = 1,
-                copy_of: str | None = None, target: str | None = None) -> Connection:
-        """Add a connection (validated at once against what the circuit already holds)."""
+                copy_of: str | None = None, target: str | None = None,
+                weight_exp: int | None = None) -> Connection:
+        """Add a connection (validated at once against what the circuit already holds).
+
+        The arguments are the fields of :class:`Connection`.
+        """
         if name is None:
             base = f"{pre}__{post}"
             name, k = base, 1
@@ -530,7 +607,7 @@ class Circuit:
             weight = weight.copy()
             weight.setflags(write=False)
         conn = Connection(pre, post, pattern, weight, delay, plasticity, name, sign, copy_of,
-                          target)
+                          target, weight_exp)
         self._validate_connection(conn)
         self.connections[name] = conn
         return conn
@@ -563,21 +640,66 @@ class Circuit:
     def outgoing(self, pre: str) -> list:
         return [c for c in self.connections.values() if c.pre == pre]
 
-    def weight_matrix(self, conn: Connection | str) -> np.ndarray:
-        """Dense ``(pre.size, post.size)`` weight matrix of a connection (zeros where none)."""
+    def synapse_values(self, conn: Connection | str, values=None) -> np.ndarray:
+        """``values`` (default: the connection's weights) broadcast to one entry per synapse.
+
+        Shape ``(pre.size, post.size)`` for ``all_to_all``, ``(post.size,)`` otherwise.
+        """
         if isinstance(conn, str):
             conn = self.connections[conn]
         n_pre, n_post = self.size_of(conn.pre), self.size_of(conn.post)
-        w = np.asarray(conn.weight)
+        w = np.asarray(conn.weight if values is None else values)
+        shape = (n_pre, n_post) if conn.pattern == "all_to_all" else (n_post,)
+        return np.broadcast_to(w, shape)
+
+    def weight_matrix(self, conn: Connection | str, values=None) -> np.ndarray:
+        """Dense ``(pre.size, post.size)`` weight matrix of a connection (zeros where none).
+
+        The connection's ``weight`` as described (mantissas when ``weight_exp`` is set; see
+        :meth:`effective_weight_matrix`), or ``values`` of the same shape placed likewise.
+        """
+        if isinstance(conn, str):
+            conn = self.connections[conn]
+        n_pre, n_post = self.size_of(conn.pre), self.size_of(conn.post)
+        w = self.synapse_values(conn, values)
         dtype = np.int64 if np.issubdtype(w.dtype, np.integer) else np.float64
         if conn.pattern == "all_to_all":
-            return np.broadcast_to(w, (n_pre, n_post)).astype(dtype)
+            return w.astype(dtype)
         out = np.zeros((n_pre, n_post), dtype=dtype)
         if conn.pattern == "one_to_one":
             out[np.arange(n_post), np.arange(n_post)] = w
         else:
             out[0, :] = w
         return out
+
+    def weight_registers(self, conn: Connection | str):
+        """The chip's mantissas, exponent and sign mode of a connection onto Loihi compartments.
+
+        Returns a :class:`~pulsegated.circuit.weights.Quantized` over the synapses (shape of
+        :meth:`synapse_values`).  Raises :class:`~pulsegated.circuit.weights.WeightError` for
+        integer weights no exponent holds exactly.
+        """
+        if isinstance(conn, str):
+            conn = self.connections[conn]
+        owner = f"connection {conn.name!r} ({conn.pre} -> {conn.post})"
+        return _weights.connection_registers(self.synapse_values(conn), conn.weight_exp,
+                                             conn.plastic, owner)
+
+    def effective_weight_matrix(self, conn: Connection | str) -> np.ndarray:
+        """Dense matrix of the weights a spike delivers, in the description's units.
+
+        For Loihi targets: integer threshold units, ``floor(M * 2**weight_exp)`` (float weights
+        quantized as the backends do; integer weights without ``weight_exp`` as given).  For
+        equation-neuron targets: :meth:`weight_matrix`.
+        """
+        if isinstance(conn, str):
+            conn = self.connections[conn]
+        w = np.asarray(conn.weight)
+        if (not isinstance(self.populations[conn.post].model, LoihiCompartment)
+                or (conn.weight_exp is None and not conn.plastic
+                    and np.issubdtype(w.dtype, np.integer))):
+            return self.weight_matrix(conn)
+        return self.weight_matrix(conn, self.weight_registers(conn).effective)
 
     def is_loihi(self) -> bool:
         """True when every population is a :class:`LoihiCompartment` (integer circuit)."""
@@ -603,8 +725,12 @@ class Circuit:
         if c.sign not in (-1, 1):
             raise CircuitError(f"{owner}: sign must be +1 or -1")
         w = np.asarray(c.weight)
-        if w.dtype == object or not (np.issubdtype(w.dtype, np.number)):
-            raise CircuitError(f"{owner}: weight must be numeric, got dtype {w.dtype}")
+        if (w.dtype == object or not np.issubdtype(w.dtype, np.number)
+                or np.issubdtype(w.dtype, np.complexfloating)):
+            raise CircuitError(f"{owner}: weight must be real numbers, got dtype {w.dtype}")
+        if np.issubdtype(w.dtype, np.floating) and not np.all(np.isfinite(w)):
+            raise CircuitError(f"{owner}: weights must be finite, got "
+                               f"{int(np.count_nonzero(~np.isfinite(w)))} NaN or infinite value(s)")
         expected = {"all_to_all": [(), (n_pre, n_post)], "one_to_one": [(), (n_post,)],
                     "one_to_all": [(), (n_post,)]}[c.pattern]
         if w.shape not in expected:
@@ -616,10 +742,20 @@ class Circuit:
                 raise CircuitError(f"{owner}: Loihi compartments have a single input; no target")
             if not isinstance(c.target, str) or not c.target.isidentifier():
                 raise CircuitError(f"{owner}: target must be a variable name, got {c.target!r}")
+        if c.weight_exp is not None:
+            if not isinstance(post_model, LoihiCompartment):
+                raise CircuitError(f"{owner}: weight_exp applies to LoihiCompartment targets "
+                                   f"only; {c.post!r} is a {type(post_model).__name__}")
+            _check_int(owner, "weight_exp", c.weight_exp, _weights.WEIGHT_EXP_MIN,
+                       _weights.WEIGHT_EXP_MAX)
         if isinstance(post_model, LoihiCompartment):
-            if not np.issubdtype(w.dtype, np.integer):
-                raise CircuitError(f"{owner}: weights onto a LoihiCompartment population are "
-                                   f"integers in threshold units, got dtype {w.dtype}")
+            integer = np.issubdtype(w.dtype, np.integer)
+            if c.plastic and not integer:
+                raise CircuitError(f"{owner}: plastic weights are mantissas: integers, got dtype "
+                                   f"{w.dtype}")
+            if c.weight_exp is not None and not integer:
+                raise CircuitError(f"{owner}: with weight_exp the weights are the chip's "
+                                   f"mantissas: integers, got dtype {w.dtype}")
             if c.plastic:
                 lo, hi = MIXED_WEIGHT_RANGE
                 if w.size and (w.min() < lo or w.max() > hi):
@@ -627,6 +763,11 @@ class Circuit:
                                        f"range [{lo}, {hi}], got [{w.min()}, {w.max()}]")
                 if w.size and np.any(w % 2):
                     raise CircuitError(f"{owner}: plastic mixed-sign weights must be even integers")
+            elif c.weight_exp is not None:
+                try:
+                    _weights.mantissa_registers(w, c.weight_exp, owner)
+                except _weights.WeightError as e:
+                    raise CircuitError(str(e)) from None
         if c.plasticity is not None:
             if not isinstance(c.plasticity, (SumOfProducts, RateHebbian)):
                 raise CircuitError(f"{owner}: plasticity must be SumOfProducts or RateHebbian")

@@ -36,7 +36,15 @@ def test_valid_circuit_and_queries():
     (("a", "b", "fan_out", 1), "pattern must be one of"),
     (("a", "b", "one_to_all", 1), "presynaptic size of 1"),
     (("a", "b", "all_to_all", np.ones((2, 3), int)), r"shape \(2, 3\) does not fit"),
-    (("a", "b", "one_to_one", 1.5), "integers in threshold units"),
+    (("a", "b", "one_to_one", np.array([1.5, np.nan, 2.0])), "weights must be finite"),
+    (("a", "b", "one_to_one", 3, 0, None, None, 1, None, None, 9),
+     "weight_exp=9 is above the allowed maximum 7"),
+    (("a", "b", "one_to_one", 2.5, 0, None, None, 1, None, None, -2),
+     "with weight_exp the weights are the chip's mantissas: integers"),
+    (("a", "b", "one_to_one", np.array([3, -4, 2]), 0, None, None, 1, None, None, -2),
+     r"mixed weight mantissas must be even integers in \[-256, 254\]"),
+    (("a", "b", "one_to_one", 256, 0, None, None, 1, None, None, -2),
+     r"excitatory weight mantissas must be integers in \[0, 255\], got \[256, 256\]"),
 ])
 def test_connection_errors_name_the_problem(args, message):
     c = small()

@@ -1,7 +1,8 @@
 """Discretize: a circuit description (threshold units) -> chip registers (:class:`ChipProgram`).
 
-Every value is mapped exactly or refused with :class:`DiscretizeError`; nothing is rounded
-silently.
+Every value is mapped exactly or refused with :class:`DiscretizeError`, except float weights,
+which are quantized (see :mod:`pulsegated.circuit.weights`) with the loss of every connection
+recorded in ``ChipProgram.quantization``: nothing is rounded silently.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from pulsegated.backends.loihi import registers as R
+from pulsegated.circuit import weights as W
 from pulsegated.circuit.description import Circuit, LoihiCompartment, SumOfProducts
 
 __all__ = ["discretize", "bias_registers", "weight_registers"]
@@ -22,36 +24,60 @@ def bias_registers(bias_raw: int, owner: str) -> tuple[int, int]:
             if R.BIAS_MANT_MIN <= mant <= R.BIAS_MANT_MAX:
                 return mant, exp
     raise R.DiscretizeError(
-        f"{owner}: bias {bias_raw >> R.VTH_SHIFT if bias_raw % 64 == 0 else bias_raw} cannot be "
-        f"held exactly as a 13-bit mantissa (-4096..4095) shifted by 0..7 (raw value {bias_raw})")
+        f"{owner}: bias {bias_raw / (1 << R.VTH_SHIFT):g} cannot be held exactly as a 13-bit "
+        f"mantissa (-4096..4095) shifted by 0..7 (raw value {bias_raw})")
 
 
-def weight_registers(w: np.ndarray, plastic: bool, owner: str) -> dict:
-    """Registers of a connection's weights given in threshold units.
+def weight_registers(w: np.ndarray, plastic: bool, owner: str, weight_exp: int | None = None,
+                     with_loss: bool = False) -> dict:
+    """Registers of a connection's weights (one entry per synapse).
 
-    Returns ``{"weightMant": int array, "weightExp": int, "signMode": str, "numWeightBits": 8}``
-    with ``weightMant << (6 + weightExp) == w << 6`` exactly.
+    Parameters
+    ----------
+    w : ndarray
+        Threshold units (``weight_exp`` None, static), or mantissas (``weight_exp`` given, or
+        plastic), as :class:`~pulsegated.circuit.Connection` defines them.
+    plastic : bool
+    owner : str
+        Named in error messages.
+    weight_exp : int or None
+    with_loss : bool
+        Add the key ``"quantization"`` (see :attr:`ChipProgram.quantization`).
+
+    Returns
+    -------
+    dict
+        ``{"weightMant": int array, "weightExp": int, "signMode": str, "numWeightBits": 8}``;
+        the chip delivers ``floor(weightMant * 2**weightExp)`` threshold units per synapse.
+
+    Raises
+    ------
+    DiscretizeError
+        For integer weights that no exponent holds exactly, or mantissas out of range.
     """
-    w = np.asarray(w, dtype=np.int64)
-    if plastic:
-        lo, hi, step = R.SIGN_MODES["mixed"]
-        if w.size and (w.min() < lo or w.max() > hi or np.any(w % step)):
-            raise R.DiscretizeError(f"{owner}: plastic weights use the mixed 8-bit mode: even "
-                                    f"integers in [{lo}, {hi}], got [{w.min()}, {w.max()}]")
-        return {"weightMant": w.copy(), "weightExp": 0, "signMode": "mixed", "numWeightBits": 8}
-    mode = "excitatory" if w.min(initial=0) >= 0 else ("inhibitory" if w.max(initial=0) <= 0
-                                                       else "mixed")
-    lo, hi, step = R.SIGN_MODES[mode]
-    for exp in range(0, R.WEIGHT_EXP_MAX + 1):
-        if np.any(w % (1 << exp)):
-            break
-        mant = w >> exp
-        if mant.min(initial=0) >= lo and mant.max(initial=0) <= hi and not np.any(mant % step):
-            return {"weightMant": mant, "weightExp": exp, "signMode": mode, "numWeightBits": 8}
-    raise R.DiscretizeError(
-        f"{owner}: weights in [{w.min()}, {w.max()}] cannot be held exactly as 8-bit "
-        f"{mode} mantissas ({lo}..{hi}{', even' if step == 2 else ''}) times 2**weightExp with "
-        f"weightExp in 0..{R.WEIGHT_EXP_MAX}")
+    try:
+        q = W.connection_registers(w, weight_exp, plastic, owner)
+    except W.WeightError as e:
+        raise R.DiscretizeError(str(e)) from None
+    out = {"weightMant": q.mantissa, "weightExp": q.weight_exp, "signMode": q.sign_mode,
+           "numWeightBits": 8}
+    if with_loss:
+        out["quantization"] = q.report()
+    return out
+
+
+def voltage_bounds(m: LoihiCompartment, owner: str) -> tuple[int, int]:
+    """Raw ``(vMin, vMax)`` of a compartment model, refused unless the chip can hold them."""
+    vmin, vmax = m.raw("v_min"), m.raw("v_max")
+    if vmin not in R.VMIN_VALUES:
+        raise R.DiscretizeError(
+            f"{owner}: v_min={m.v_min!r} (raw {vmin}) cannot be programmed: the chip's vMin is "
+            f"-(2**a - 1) raw for a = 0..23, i.e. v_min = -(2**a - 1) / 64")
+    if vmax not in R.VMAX_VALUES:
+        raise R.DiscretizeError(
+            f"{owner}: v_max={m.v_max!r} (raw {vmax}) cannot be programmed: the chip's vMax is "
+            f"2**(9 + 2b) - 1 raw for b = 0..7, i.e. v_max = (2**(9 + 2b) - 1) / 64")
+    return vmin, vmax
 
 
 def _learning_rule(c, rule: SumOfProducts, w_start: int, pre_start: int, post_start: int,
@@ -91,7 +117,9 @@ def discretize(circuit: Circuit) -> R.ChipProgram:
     DiscretizeError
         For an element the chip cannot run (continuous-time neurons, Poisson sources, rate-based
         plasticity) or a value it cannot hold (threshold mantissa over 17 bits, bias not exactly
-        representable, current decay 0, weights not representable, delay too large).
+        representable, voltage bounds not of the chip's form, current decay 0, integer weights
+        not representable, delay too large).  Float weights are quantized, not refused: the loss
+        is in ``ChipProgram.quantization``.
     """
     circuit.validate()
     pops = list(circuit.populations.values())
@@ -112,15 +140,16 @@ def discretize(circuit: Circuit) -> R.ChipProgram:
             raise R.DiscretizeError(f"{owner}: threshold {m.threshold} needs a vthMant in "
                                     f"1..{(1 << R.VTH_MANT_BITS) - 1}")
         sl = slice(start, start + p.size)
-        mant, exp = bias_registers(m.bias << R.VTH_SHIFT, owner)
+        mant, exp = bias_registers(m.raw("bias"), owner)
+        vmin, vmax = voltage_bounds(m, owner)
         arrays["decayU"][sl] = m.decay_u - 1
         arrays["decayV"][sl] = m.decay_v
         arrays["vthMant"][sl] = m.threshold
         arrays["biasMant"][sl] = mant
         arrays["biasExp"][sl] = exp
         arrays["refractDelay"][sl] = m.refractory
-        arrays["vMin"][sl] = R.VMIN_DEFAULT
-        arrays["vMax"][sl] = R.VMAX_DEFAULT
+        arrays["vMin"][sl] = vmin
+        arrays["vMax"][sl] = vmax
         pop_slices[p.name] = (start, start + p.size)
         start += p.size
 
@@ -138,7 +167,7 @@ def discretize(circuit: Circuit) -> R.ChipProgram:
 
     # synapses: one contiguous segment per (pre neuron, connection), sorted into groups by pre
     pre_l, post_l, w_l, len_l, delay_l, shift_l, mant_l = [], [], [], [], [], [], []
-    conn_weights, conn_registers, learning = {}, {}, []
+    conn_weights, conn_registers, learning, quantization = {}, {}, [], {}
     w_start = 0
     max_delay = 0
     for c in circuit.connections.values():
@@ -151,21 +180,20 @@ def discretize(circuit: Circuit) -> R.ChipProgram:
         max_delay = max(max_delay, c.delay)
         n_pre, n_post = circuit.size_of(c.pre), circuit.size_of(c.post)
         pre0, post0 = pre_index[c.pre], pop_slices[c.post][0]
-        w = np.asarray(c.weight, dtype=np.int64)
+        regs = weight_registers(circuit.synapse_values(c), c.plastic, owner, c.weight_exp,
+                                with_loss=True)
+        quantization[c.name] = regs.pop("quantization")
         if c.pattern == "all_to_all":
-            regs = weight_registers(np.broadcast_to(w, (n_pre, n_post)), c.plastic, owner)
             pre = pre0 + np.arange(n_pre)
             post = np.full(n_pre, post0)
             wseg = w_start + np.arange(n_pre) * n_post
             length = np.full(n_pre, n_post)
         elif c.pattern == "one_to_one":
-            regs = weight_registers(np.broadcast_to(w, (n_post,)), c.plastic, owner)
             pre = pre0 + np.arange(n_post)
             post = post0 + np.arange(n_post)
             wseg = w_start + np.arange(n_post)
             length = np.ones(n_post, np.int64)
         else:  # one_to_all
-            regs = weight_registers(np.broadcast_to(w, (n_post,)), c.plastic, owner)
             pre, post = np.array([pre0]), np.array([post0])
             wseg, length = np.array([w_start]), np.array([n_post])
         mant = np.ascontiguousarray(regs["weightMant"]).ravel()
@@ -197,4 +225,5 @@ def discretize(circuit: Circuit) -> R.ChipProgram:
         seg_delay=cat(delay_l).astype(np.int64), seg_shift=cat(shift_l).astype(np.int64),
         weightMant=(np.concatenate(mant_l) if mant_l else np.zeros(0)).astype(np.int64),
         pop_slices=pop_slices, src_slices=src_slices, conn_weights=conn_weights,
-        conn_registers=conn_registers, learning=learning, n_delay_slots=max_delay + 2)
+        conn_registers=conn_registers, learning=learning, n_delay_slots=max_delay + 2,
+        quantization=quantization)

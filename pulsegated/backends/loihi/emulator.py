@@ -17,6 +17,7 @@ import numba
 import numpy as np
 
 from pulsegated.backends.loihi import registers as R
+from pulsegated.circuit.weights import effective_weights
 
 __all__ = ["Emulator"]
 
@@ -91,17 +92,27 @@ def _learn_one(a, b, r, npost, xo, yo, w0, wmin, wmax, wstep, t0, nt, term_scale
 
 @numba.njit(cache=True, inline="always")
 def _deliver(p, t, n_slots, ptr, spost, sw, slen, sdelay, sshift, wmant, acc):
+    """Add the weights of pre ``p``'s segments to the accumulator slot of their arrival step.
+
+    ``sshift[k] = 6 + weightExp`` of segment k (one connection, one exponent, so the branch is
+    taken per segment).  weightExp >= 0: ``M << (6 + weightExp)``, exact.  weightExp < 0: the
+    chip shifts the mantissa first, ``(M >> -weightExp) << 6``: an arithmetic right shift that
+    floors toward -infinity per synapse (positive mantissas toward zero, negative ones away from
+    zero), before the scaling by 2**6.  No rounding happens here otherwise: the host's rounding of
+    float weights is done once, in the discretizer.
+    """
     for k in range(ptr[p], ptr[p + 1]):
         row = acc[(t + 1 + sdelay[k]) % n_slots]
         sh = sshift[k]
         b0 = spost[k]
         w0 = sw[k]
-        if sh >= 0:
+        if sh >= 6:
             for m in range(slen[k]):
                 row[b0 + m] += wmant[w0 + m] << sh
-        else:  # negative weight exponent below -6: floor per synapse
+        else:
+            drop = 6 - sh
             for m in range(slen[k]):
-                row[b0 + m] += wmant[w0 + m] >> (-sh)
+                row[b0 + m] += (wmant[w0 + m] >> drop) << 6
 
 
 @numba.njit(cache=True, nogil=True)
@@ -423,13 +434,22 @@ class Emulator:
         self.rec_n[0] = 0
 
     def weight_matrix(self, connection: str) -> np.ndarray:
-        """Dense (pre, post) matrix of weight mantissas x 2**weightExp (threshold units)."""
-        start, n_pre, n_post, pattern = self.program.conn_weights[connection]
+        """Dense (pre, post) matrix of the effective weights, in threshold units (int64).
+
+        ``floor(M * 2**weightExp)`` per synapse: what one spike adds to the input accumulator,
+        divided by 2**6.  For a negative exponent the low bits of the mantissa do not show here;
+        see :meth:`mantissa_matrix`.
+        """
         exp = self.program.conn_registers[connection]["weightExp"]
+        return effective_weights(self.mantissa_matrix(connection), exp)
+
+    def mantissa_matrix(self, connection: str) -> np.ndarray:
+        """Dense (pre, post) matrix of the stored weight mantissas (what learning changes)."""
+        start, n_pre, n_post, pattern = self.program.conn_weights[connection]
         if pattern == "all_to_all":
-            return (self.wmant[start:start + n_pre * n_post].reshape(n_pre, n_post) << exp)
+            return self.wmant[start:start + n_pre * n_post].reshape(n_pre, n_post).copy()
         out = np.zeros((n_pre, n_post), np.int64)
-        vals = self.wmant[start:start + n_post] << exp
+        vals = self.wmant[start:start + n_post]
         if pattern == "one_to_one":
             out[np.arange(n_post), np.arange(n_post)] = vals
         else:

@@ -1,8 +1,24 @@
 """Loihi 1 register names, bit widths, and the discretized program the emulator runs.
 
-Raw units: the chip compares ``v`` with ``vthMant << 6``; weights enter the input accumulator as
-``weightMant << (6 + weightExp)``.  Circuit descriptions use *threshold units* (raw >> 6), so a
-threshold of 1024 is ``vthMant = 1024``, a weight of 8704 is ``weightMant = 136, weightExp = 6``.
+Raw units: the chip compares ``v`` with ``vthMant << 6``.  Circuit descriptions use *threshold
+units* (raw / 64), so a threshold of 1024 is ``vthMant = 1024``, a weight of 8704 is
+``weightMant = 136, weightExp = 6``.
+
+Weights: the chip applies the weight exponent to the stored 8-bit mantissa first and scales by
+2**6 after.  A spike adds to the input accumulator::
+
+    weightMant << (6 + weightExp)              for weightExp >= 0
+    (weightMant >> -weightExp) << 6            for weightExp <  0
+
+The right shift is arithmetic: it floors toward -infinity, dropping the low ``-weightExp`` bits, so
+a positive mantissa rounds toward zero and a negative one away from zero (mantissa -2 with
+exponent -2 delivers -64 raw, mantissa 2 delivers 0).  Every delivered weight is therefore a
+multiple of 64 raw, an integer number of threshold units.  (Mixed-sign synapses store half the
+mantissa and shift by ``1 + weightExp``; the two floors compose to the same result.)  Two roundings
+happen in two places: the *host* (the discretizer, for float weights) rounds half to even to the
+mantissa precision and, for a negative exponent, again to a multiple of ``2**-weightExp`` so that
+the chip's shift is exact; the *chip* floors whatever mantissa is stored, which matters for
+mantissas given explicitly (``Connection.weight_exp``) and for learnt ones.
 
 Order of operations in one step ``t`` (shared spec, Loihi arithmetic section 1; identical to
 nengo-loihi's emulator, which the tests use as an oracle)::
@@ -27,6 +43,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from pulsegated.circuit.weights import SIGN_MODES, WEIGHT_EXP_MAX, WEIGHT_EXP_MIN  # noqa: F401
+
 # --- bit widths (bits excluding sign, as nengo-loihi counts them)
 Q_BITS = 21
 U_BITS = 23
@@ -39,14 +57,15 @@ DECAY_MAX = 4096
 DECAY_U_REG_MAX = 4095
 REFRACT_MAX = 63
 WEIGHT_SHIFT = 6
-WEIGHT_EXP_MIN, WEIGHT_EXP_MAX = -8, 7
 MAX_DELAY = 62
 VMAX_DEFAULT = (1 << V_BITS) - 1
 VMIN_DEFAULT = -VMAX_DEFAULT
 TRACE_MAX = 127
 
-#: sign modes: name -> (mantissa min, mantissa max, step at numWeightBits = 8)
-SIGN_MODES = {"excitatory": (0, 255, 1), "inhibitory": (-255, 0, 1), "mixed": (-256, 254, 2)}
+#: values the chip's per-core voltage bounds can take (raw): vMin = -(2**a - 1), a = 0..23;
+#: vMax = 2**(9 + 2b) - 1, b = 0..7
+VMIN_VALUES = tuple(-((1 << a) - 1) for a in range(V_BITS + 1))
+VMAX_VALUES = tuple((1 << (9 + 2 * b)) - 1 for b in range(8))
 
 #: learning-rule factors the engine knows (see SumOfProducts)
 FACTORS = ("x0", "y0", "r0", "r1", "x1", "x2", "y1", "y2", "y3")
@@ -75,8 +94,9 @@ class ChipProgram:
     vMin: np.ndarray
     vMax: np.ndarray
     # synapses as contiguous segments, grouped by presynaptic index (compartments, then sources):
-    # a spike of pre p adds weightMant[seg_w[k] + m] << seg_shift[k] to compartment
-    # seg_post[k] + m for m < seg_len[k], for every segment k in seg_ptr[p]..seg_ptr[p+1]
+    # a spike of pre p adds the weight of weightMant[seg_w[k] + m] (shifted by seg_shift[k], see
+    # the module docstring) to compartment seg_post[k] + m for m < seg_len[k], for every segment
+    # k in seg_ptr[p]..seg_ptr[p+1]
     seg_ptr: np.ndarray
     seg_post: np.ndarray
     seg_w: np.ndarray
@@ -91,6 +111,9 @@ class ChipProgram:
     conn_registers: dict = field(default_factory=dict)  # connection -> dict of registers
     learning: list = field(default_factory=list)       # list of LearningRule
     n_delay_slots: int = 2
+    #: connection -> {"max_abs_error", "rms_error", "zeroed", "weight_exp"}: loss of the
+    #: discretization of its weights in threshold units (0 for weights held exactly)
+    quantization: dict = field(default_factory=dict)
 
     @property
     def n_compartments(self) -> int:

@@ -11,7 +11,17 @@ from pulsegated.backends.loihi.discretize import discretize
 from pulsegated.backends.loihi.emulator import Emulator
 from pulsegated.errors import UsageError
 
-__all__ = ["LoihiSimulator"]
+__all__ = ["LoihiSimulator", "check_n_steps"]
+
+
+def check_n_steps(n_steps) -> int:
+    """``n_steps`` as an int; :class:`UsageError` unless it is a non-negative integer."""
+    if isinstance(n_steps, (bool, np.bool_)) or not isinstance(n_steps, (int, np.integer)):
+        raise UsageError(f"n_steps must be a non-negative integer, got {n_steps!r} "
+                         f"({type(n_steps).__name__})")
+    if n_steps < 0:
+        raise UsageError(f"n_steps must be a non-negative integer, got {n_steps}")
+    return int(n_steps)
 
 
 class LoihiSimulator(CircuitSimulator):
@@ -73,8 +83,7 @@ class LoihiSimulator(CircuitSimulator):
         return steps, pres
 
     def run_steps(self, n_steps: int) -> None:
-        if n_steps < 0:
-            raise UsageError(f"n_steps must be non-negative, got {n_steps}")
+        n_steps = check_n_steps(n_steps)
         steps, pres = self._train_spikes(self.t, self.t + n_steps)
         self._run(n_steps, steps, pres)
 
@@ -119,9 +128,26 @@ class LoihiSimulator(CircuitSimulator):
         return self.emulator.spikes(population)
 
     def weights(self, connection: str) -> np.ndarray:
+        """Dense (pre, post) effective weights in threshold units: ``floor(M * 2**weight_exp)``."""
         if connection not in self.circuit.connections:
             raise UsageError(f"unknown connection {connection!r}")
         return self.emulator.weight_matrix(connection)
+
+    def mantissas(self, connection: str) -> np.ndarray:
+        """Dense (pre, post) stored weight mantissas (what learning changes; the connection's
+        exponent is ``quantization_report()[connection]["weight_exp"]``)."""
+        if connection not in self.circuit.connections:
+            raise UsageError(f"unknown connection {connection!r}")
+        return self.emulator.mantissa_matrix(connection)
+
+    def quantization_report(self) -> dict:
+        """``{connection: {"max_abs_error", "rms_error", "zeroed", "weight_exp"}}``.
+
+        The loss of discretizing each connection's weights, in threshold units (errors are
+        effective minus requested weight; ``zeroed`` counts nonzero requested weights that became
+        0).  Zero for weights held exactly: integer weights and explicit mantissas.
+        """
+        return {k: dict(v) for k, v in self.program.quantization.items()}
 
     def uv(self):
         """Raw ``(u, v)`` arrays of shape (steps, probes) for the probed neurons."""

@@ -5,6 +5,7 @@ measured in one run.
     python benchmarks/bench_sgsc.py
 """
 
+import argparse
 import time
 
 import numpy as np
@@ -20,6 +21,7 @@ def timed(f):
 
 
 def main():
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()
     p = GradedChainParams(n=1000, n_stages=8)
     rows = []
     t_mf, _ = timed(lambda: [ChainModel(8).run(a) for a in np.linspace(0.1, 0.9, 9)])

@@ -16,6 +16,8 @@ from typing import Callable, Mapping, NamedTuple
 
 import numpy as np
 
+from pulsegated.errors import UsageError
+
 
 class Inference(NamedTuple):
     """Output of one inference pass over ``n`` samples."""
@@ -108,6 +110,77 @@ class TrainingBackend(abc.ABC):
     def close(self) -> None:
         """Release resources (compiled projects, temporary files)."""
 
+    def plastic_state(self) -> dict:
+        """The plastic state beyond :meth:`weights` needed to continue training exactly.
+
+        Empty when ``(W1, W2)`` is everything (the reference); the spiking backends return every
+        plastic copy, since a saturated copy can differ from its master matrix.  Checkpoints store
+        it and :meth:`restore` continues from it.
+        """
+        return {}
+
+    @classmethod
+    def restore(cls, W1, W2, plastic: dict | None = None, **options) -> "TrainingBackend":
+        """A backend continuing from ``(W1, W2)`` and a :meth:`plastic_state`."""
+        if plastic:
+            raise UsageError(f"the {cls.name} backend keeps no plastic state beyond W1, W2; got "
+                             f"{', '.join(sorted(plastic))}")
+        return cls(W1, W2, **options)
+
+
+def check_binary(a, what: str, n_columns: int | None = None) -> np.ndarray:
+    """Validate a spike/sample matrix of exactly 0/1; return it as C-contiguous ``uint8``.
+
+    Bool and integer arrays, and float arrays whose values are exactly 0.0 or 1.0, are accepted;
+    anything else (0.5, NaN, raw 0-255 pixels, strings, objects) raises
+    :class:`~pulsegated.errors.UsageError` naming ``what``.
+
+    Parameters
+    ----------
+    a : array-like
+    what : str
+        How the array is called in messages (e.g. ``"X"``, ``"data for 'pixels'"``).
+    n_columns : int, optional
+        Require shape ``(n_samples, n_columns)``.
+    """
+    a = np.asarray(a)
+    if n_columns is not None and (a.ndim != 2 or a.shape[1] != n_columns):
+        raise UsageError(f"{what} must have shape (n_samples, {n_columns}), got {a.shape}")
+    if not (a.dtype == np.bool_ or np.issubdtype(a.dtype, np.integer)
+            or np.issubdtype(a.dtype, np.floating)):
+        raise UsageError(f"{what} must be a numeric array of 0/1 (binary spikes), got dtype "
+                         f"{a.dtype}")
+    bad = (a != 0) & (a != 1)
+    if np.any(bad):
+        raise UsageError(f"{what} must be 0/1 (binary spikes: bool, integer, or floats exactly "
+                         f"0.0/1.0); found {a[bad].flat[0]!r}")
+    return np.ascontiguousarray(a, dtype=np.uint8)
+
+
+def check_plastic_state(W1: np.ndarray, W2: np.ndarray, plastic: dict | None) -> dict | None:
+    """Validate a spiking backend's plastic state against its master weights ``W1``, ``W2``.
+
+    ``plastic`` maps connection names of :data:`pulsegated.nbp.network.PLASTIC` to (pre, post)
+    matrices; its ``W1``/``W2`` entries must be ``W1.T``/``W2.T``.  Returns it as int64 arrays (or
+    None when not given).
+    """
+    from pulsegated.nbp.network import PLASTIC
+
+    if not plastic:
+        return None
+    unknown = set(plastic) - set(PLASTIC)
+    if unknown:
+        raise UsageError(f"unknown plastic connection(s) {', '.join(sorted(unknown))}; expected "
+                         f"{', '.join(PLASTIC)}")
+    out = {k: np.asarray(v) for k, v in plastic.items()}
+    for name, master in (("W1", W1), ("W2", W2)):
+        if name in out and not np.array_equal(out[name], np.asarray(master).T):
+            raise UsageError(f"plastic state: {name} does not match the given {name} (transposed)")
+    for name, m in out.items():
+        if not np.issubdtype(m.dtype, np.integer):
+            raise UsageError(f"plastic state: {name} must be an integer matrix, got {m.dtype}")
+    return {k: v.astype(np.int64) for k, v in out.items()}
+
 
 def check_sample_data(circuit, data: Mapping[str, np.ndarray]) -> tuple[int, dict]:
     """Validate the per-sample data of a scheduled circuit's data sources.
@@ -115,8 +188,6 @@ def check_sample_data(circuit, data: Mapping[str, np.ndarray]) -> tuple[int, dic
     Returns ``(n_samples, {source: array (n, size)})``; raises
     :class:`~pulsegated.errors.UsageError` naming the source and what was expected.
     """
-    from pulsegated.errors import UsageError
-
     if circuit.schedule is None:
         raise UsageError("run_samples needs a scheduled circuit (with a gating ring)")
     sources = [s for s in circuit.sources.values() if s.kind == "data"]
@@ -126,12 +197,7 @@ def check_sample_data(circuit, data: Mapping[str, np.ndarray]) -> tuple[int, dic
                          f"missing {sorted(names - set(data))}, unknown {sorted(set(data) - names)}")
     n, arrays = None, {}
     for s in sources:
-        a = np.asarray(data[s.name])
-        if a.ndim != 2 or a.shape[1] != s.size:
-            raise UsageError(f"data for {s.name!r} must have shape (n_samples, {s.size}), "
-                             f"got {a.shape}")
-        if a.size and (a.min() < 0 or a.max() > 1):
-            raise UsageError(f"data for {s.name!r} must be 0/1")
+        a = check_binary(data[s.name], f"data for {s.name!r}", s.size)
         if n is not None and len(a) != n:
             raise UsageError("all data sources need the same number of samples")
         n = len(a)

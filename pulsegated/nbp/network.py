@@ -21,7 +21,8 @@ from pulsegated.circuit.description import (Circuit, CircuitError, LoihiCompartm
 __all__ = [
     "N_PHASES", "INFERENCE_PHASES", "TRAINING_ACTIVITY", "INFERENCE_ACTIVITY", "PLASTIC",
     "W1_CONNECTIONS", "W2_CONNECTIONS", "training_circuit", "inference_circuit",
-    "weights_from_circuit", "check_sizes", "REWARD_PHASES", "OUTPUT_PHASE",
+    "weights_from_circuit", "check_sizes", "REWARD_PHASES", "OUTPUT_PHASE", "plastic_copies",
+    "copies_consistent",
 ]
 
 #: Steps (phases) of one training sample and of one inference sample.
@@ -145,7 +146,47 @@ def _add_ring(c: Circuit, n_phases: int) -> tuple:
     return ring
 
 
-def training_circuit(W1, W2, *, name: str = "nbp_training") -> Circuit:
+def plastic_copies(W1, W2, copies: dict | None = None) -> dict:
+    """The (pre, post) matrices of the eight plastic connections of :data:`PLASTIC`.
+
+    Each copy is its master matrix up to sign and transpose, saturated into the chip's 8-bit mixed
+    range [-256, 254] (where ``W2 = -256`` the negated copy ``W2T_minus`` holds 254, as on the chip).
+
+    Parameters
+    ----------
+    W1 : int array (n_hidden, n_in)
+    W2 : int array (n_out, n_hidden)
+    copies : dict, optional
+        Explicit matrices for some or all connections (the full plastic state of a run being
+        resumed: after a saturation a copy can differ from its master); validated for shape.
+
+    Returns
+    -------
+    dict of str -> int64 array (pre, post)
+    """
+    from pulsegated.circuit.description import MIXED_WEIGHT_RANGE, as_int_matrix
+    copies = dict(copies or {})
+    unknown = set(copies) - set(PLASTIC)
+    if unknown:
+        raise CircuitError(f"unknown plastic connection(s): {', '.join(sorted(unknown))}; "
+                           f"expected names from {', '.join(PLASTIC)}")
+    mats = {"W1": np.asarray(W1).T, "W2": np.asarray(W2).T}
+    out = {}
+    for cname, (_, _, which, sign, transposed) in PLASTIC.items():
+        m = mats[which]
+        derived = sign * (m.T if transposed else m)
+        if sign < 0:  # -(-256) = 256 does not fit the mixed range: the chip's copy holds 254
+            lo, hi = MIXED_WEIGHT_RANGE
+            derived = np.where(derived == -lo, hi, derived)
+        if cname in copies:
+            out[cname] = as_int_matrix(copies[cname], derived.shape, f"plastic copy {cname}")
+        else:
+            out[cname] = np.ascontiguousarray(derived, dtype=np.int64)
+    return out
+
+
+def training_circuit(W1, W2, *, copies: dict | None = None,
+                     name: str = "nbp_training") -> Circuit:
     """The 12-phase nBP training network with initial weights ``W1`` and ``W2``.
 
     Parameters
@@ -153,6 +194,9 @@ def training_circuit(W1, W2, *, name: str = "nbp_training") -> Circuit:
     W1 : int array, shape (n_hidden, n_in)
         Even integers in [-256, 254].
     W2 : int array, shape (n_out, n_hidden)
+    copies : dict, optional
+        Explicit (pre, post) matrices of plastic copies (see :func:`plastic_copies`); the others
+        are derived from ``W1``, ``W2``.
 
     Returns
     -------
@@ -182,13 +226,11 @@ def training_circuit(W1, W2, *, name: str = "nbp_training") -> Circuit:
     c.connect("targets", "t", "one_to_one", K.RELAY)
 
     rule = SumOfProducts.pulse_gated_hebbian(reward="reward")
-    mats = {"W1": W1.T, "W2": W2.T}
+    mats = plastic_copies(W1, W2, copies)
     for cname, (pre, post, which, sign, transposed) in PLASTIC.items():
-        m = mats[which]
-        w = sign * (m.T if transposed else m)
         copy_of = None if cname in ("W1", "W2") else which
-        c.connect(pre, post, "all_to_all", np.ascontiguousarray(w, dtype=np.int64),
-                  plasticity=rule, name=cname, sign=sign, copy_of=copy_of)
+        c.connect(pre, post, "all_to_all", mats[cname], plasticity=rule, name=cname, sign=sign,
+                  copy_of=copy_of)
 
     for pre, post, w, d in _RELAYS:
         c.connect(pre, post, "one_to_one", w, delay=d, name=f"{pre}__{post}_d{d}")

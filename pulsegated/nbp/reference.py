@@ -12,7 +12,7 @@ import time
 import numba
 import numpy as np
 
-from pulsegated.backends.base import Inference, TrainingBackend
+from pulsegated.backends.base import Inference, TrainingBackend, check_binary
 from pulsegated.errors import UsageError
 from pulsegated.nbp import rule
 
@@ -107,23 +107,18 @@ def _train_kernel(W1T, W2, X, labels):  # pragma: no cover - compiled
 def check_training_inputs(X, labels, n_in: int, n_out: int) -> tuple[np.ndarray, np.ndarray]:
     """Validate a training batch; return C-contiguous ``uint8`` X and ``int64`` labels.
 
-    Raises :class:`~pulsegated.errors.UsageError` with what was expected.
+    ``X`` must be exactly 0/1 (:func:`~pulsegated.backends.base.check_binary`).  Raises
+    :class:`~pulsegated.errors.UsageError` with what was expected.
     """
-    X = np.asarray(X)
+    X = check_binary(X, "X", n_in)
     labels = np.asarray(labels)
-    if X.ndim != 2 or X.shape[1] != n_in:
-        raise UsageError(f"X must have shape (n_samples, {n_in}), got {X.shape}")
-    if not (np.issubdtype(X.dtype, np.integer) or X.dtype == np.bool_):
-        raise UsageError(f"X must hold 0/1 integers or booleans, got dtype {X.dtype}")
-    if X.size and (X.min() < 0 or X.max() > 1):
-        raise UsageError(f"X must be binary (0/1), got values in [{X.min()}, {X.max()}]")
     if labels.ndim != 1 or labels.shape[0] != X.shape[0]:
         raise UsageError(f"labels must have shape ({X.shape[0]},), got {labels.shape}")
     if not np.issubdtype(labels.dtype, np.integer):
         raise UsageError(f"labels must be integers, got dtype {labels.dtype}")
     if labels.size and (labels.min() < 0 or labels.max() >= n_out):
         raise UsageError(f"labels must lie in [0, {n_out}), got [{labels.min()}, {labels.max()}]")
-    return np.ascontiguousarray(X, dtype=np.uint8), np.ascontiguousarray(labels, dtype=np.int64)
+    return X, np.ascontiguousarray(labels, dtype=np.int64)
 
 
 def check_weights(W1, W2) -> tuple[np.ndarray, np.ndarray]:
@@ -182,8 +177,6 @@ class ReferenceBackend(TrainingBackend):
 
     def infer(self, X):
         W1, W2 = self.weights()
-        X = np.asarray(X)
-        if X.ndim != 2 or X.shape[1] != W1.shape[1]:
-            raise UsageError(f"X must have shape (n_samples, {W1.shape[1]}), got {X.shape}")
+        X = check_binary(X, "X", W1.shape[1])
         f = rule.forward(W1, W2, X)
         return Inference(spikes=f["o"], potential=f["z2"])

@@ -6,12 +6,13 @@ import time
 
 import numpy as np
 
-from pulsegated.backends.base import Inference, TrainingBackend
+from pulsegated.backends.base import (Inference, TrainingBackend, check_binary,
+                                     check_plastic_state)
 from pulsegated.backends.brian2.builder import DEVICES, build
 from pulsegated.backends.brian2.simulator import fill_stimuli
 from pulsegated.circuit import kinds as K
 from pulsegated.errors import UsageError
-from pulsegated.nbp.network import (OUTPUT_PHASE, PLASTIC, inference_circuit,
+from pulsegated.nbp.network import (OUTPUT_PHASE, PLASTIC, inference_circuit, plastic_copies,
                                     training_circuit)
 from pulsegated.nbp.reference import check_training_inputs, check_weights
 from pulsegated.nbp.rule import forward
@@ -61,12 +62,16 @@ class Brian2Backend(TrainingBackend):
         Populations of the training circuit with spike monitors (runtime device only).
     codegen : {"cython", "numpy"}
         Code generation target of the runtime device (also used for inference).
+    plastic : dict, optional
+        The full plastic state (all eight (pre, post) matrices, see :meth:`plastic_state`) of a run
+        being resumed; default: copies derived from ``W1``, ``W2``.
     """
 
     name = "brian2"
 
     def __init__(self, W1, W2, device: str = "runtime", chunk: int | None = None, record=(),
-                 directory: str | None = None, codegen: str = "cython", **options):
+                 directory: str | None = None, codegen: str = "cython",
+                 plastic: dict | None = None, **options):
         if options:
             raise UsageError(f"unknown option(s) for the brian2 backend: {', '.join(options)}")
         if device not in DEVICES:
@@ -77,7 +82,9 @@ class Brian2Backend(TrainingBackend):
         self.n_out, self.n_in = W2.shape[0], W1.shape[1]
         self.chunk = int(chunk or (200 if device == "runtime" else 1000))
         self._W1, self._W2 = W1.copy(), W2.copy()
-        self.circuit = training_circuit(W1, W2)
+        # the full plastic state between standalone runs (each run starts from it)
+        self._plastic = plastic_copies(W1, W2, check_plastic_state(W1, W2, plastic))
+        self.circuit = training_circuit(W1, W2, copies=self._plastic)
         sch = self.circuit.schedule
         self._chunk_steps = sch.t0 + self.chunk * sch.n_phases
         t0 = time.perf_counter()
@@ -139,20 +146,29 @@ class Brian2Backend(TrainingBackend):
         values = {name: np.zeros_like(ta.values) for name, ta in b2c.stimuli.items()}
         fill_stimuli(self.circuit, values, {"pixels": X, "targets": T}, 0, self.chunk, 0)
         run_args = {b2c.stimuli[name]: v for name, v in values.items()}
-        mats = {"W1": self._W1.T, "W2": self._W2.T}
-        for cname, (_, _, which, sign, transposed) in PLASTIC.items():
-            m = mats[which]
-            w = sign * (m.T if transposed else m)
+        for cname, w in self._plastic.items():
             run_args[b2c.synapses[cname].w] = np.ascontiguousarray(w, dtype=float).ravel()
         self._device.run(run_args=run_args)
-        self._W1 = b2c.weight_matrix("W1").T.copy()
-        self._W2 = b2c.weight_matrix("W2").T.copy()
+        self._plastic = {c: b2c.weight_matrix(c) for c in PLASTIC}
+        self._W1 = self._plastic["W1"].T.copy()
+        self._W2 = self._plastic["W2"].T.copy()
 
     def weights(self):
         return self._W1.copy(), self._W2.copy()
 
     def plastic_weights(self) -> dict:
-        return {c: self.b2c.weight_matrix(c) for c in PLASTIC}
+        """All eight plastic matrices (pre, post) of the training circuit."""
+        if self.device == "runtime":
+            return {c: self.b2c.weight_matrix(c) for c in PLASTIC}
+        return {c: w.copy() for c, w in self._plastic.items()}
+
+    def plastic_state(self) -> dict:
+        """All eight plastic (pre, post) matrices as int64: what :meth:`restore` continues from."""
+        return {c: np.asarray(w).astype(np.int64) for c, w in self.plastic_weights().items()}
+
+    @classmethod
+    def restore(cls, W1, W2, plastic=None, **options):
+        return cls(W1, W2, plastic=plastic or None, **options)
 
     def spikes(self, population: str):
         """Recorded spikes ``(steps, indices)`` of a training-circuit population (runtime)."""
@@ -162,11 +178,7 @@ class Brian2Backend(TrainingBackend):
 
     # ------------------------------------------------------------------------------ inference
     def infer(self, X, chunk: int = 1000) -> Inference:
-        X = np.asarray(X)
-        if X.ndim != 2 or X.shape[1] != self.n_in:
-            raise UsageError(f"X must have shape (n_samples, {self.n_in}), got {X.shape}")
-        if X.size and (X.min() < 0 or X.max() > 1):
-            raise UsageError("X must be binary (0/1)")
+        X = check_binary(X, "X", self.n_in)
         import brian2 as b2
         if self._inference is None:
             b2.set_device("runtime")

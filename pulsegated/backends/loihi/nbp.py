@@ -6,7 +6,8 @@ import time
 
 import numpy as np
 
-from pulsegated.backends.base import Inference, TrainingBackend
+from pulsegated.backends.base import (Inference, TrainingBackend, check_binary,
+                                     check_plastic_state)
 from pulsegated.backends.loihi.simulator import LoihiSimulator
 from pulsegated.circuit import kinds as K
 from pulsegated.errors import UsageError
@@ -27,18 +28,22 @@ class LoihiBackend(TrainingBackend):
         Samples per emulator call (memory of the external spike list vs call overhead).
     record : iterable of str
         Populations of the training circuit whose spikes are recorded (default none, for speed).
+    plastic : dict, optional
+        The full plastic state (all eight (pre, post) matrices, see :meth:`plastic_state`) of a run
+        being resumed; default: copies derived from ``W1``, ``W2``.
     """
 
     name = "loihi"
 
-    def __init__(self, W1, W2, chunk: int = 1000, record=(), **options):
+    def __init__(self, W1, W2, chunk: int = 1000, record=(), plastic: dict | None = None,
+                 **options):
         if options:
             raise UsageError(f"unknown option(s) for the loihi backend: {', '.join(options)}")
         W1, W2 = check_weights(W1, W2)
         self.n_out, self.n_in = W2.shape[0], W1.shape[1]
         self.chunk = int(chunk)
         t0 = time.perf_counter()
-        self.circuit = training_circuit(W1, W2)
+        self.circuit = training_circuit(W1, W2, copies=check_plastic_state(W1, W2, plastic))
         self.sim = LoihiSimulator(self.circuit, record=record)
         # compile the kernel (or load it from numba's cache) on one empty step
         probe = LoihiSimulator(training_circuit(W1[:1, :1], W2[:1, :1]), record=())
@@ -63,13 +68,19 @@ class LoihiBackend(TrainingBackend):
         return {c: self.sim.weights(c) for c in self.circuit.connections
                 if self.circuit.connections[c].plastic}
 
+    def plastic_state(self) -> dict:
+        """All eight plastic (pre, post) matrices as int64: what :meth:`restore` continues from."""
+        return {c: np.asarray(w).astype(np.int64) for c, w in self.plastic_weights().items()}
+
+    @classmethod
+    def restore(cls, W1, W2, plastic=None, **options):
+        return cls(W1, W2, plastic=plastic or None, **options)
+
     def overflow_report(self) -> dict:
         return self.sim.overflow_report()
 
     def infer(self, X, chunk: int = 5000) -> Inference:
-        X = np.asarray(X)
-        if X.ndim != 2 or X.shape[1] != self.n_in:
-            raise UsageError(f"X must have shape (n_samples, {self.n_in}), got {X.shape}")
+        X = check_binary(X, "X", self.n_in)
         W1, W2 = self.weights()
         circuit = inference_circuit(W1, W2)
         n_out = self.n_out

@@ -16,6 +16,7 @@ import numpy as np
 from pulsegated.backends.brian2 import Brian2Backend
 from pulsegated.nbp import rule
 from pulsegated.nbp.reference import ReferenceBackend
+from machine import describe  # noqa: E402
 
 
 def measure(label, make, X, y):
@@ -36,6 +37,7 @@ def main():
     ap.add_argument("--chunk", type=int, default=1000)
     ap.add_argument("--data-dir", default=None)
     args = ap.parse_args()
+    print(describe())
     from pulsegated.data import load_preprocessed
     X, y = load_preprocessed("mnist", "train", data_dir=args.data_dir)
     order = np.random.default_rng(0).permutation(len(X))[:max(args.samples, args.runtime_samples)]

@@ -12,6 +12,7 @@ from dataclasses import replace
 import numpy as np
 
 from pulsegated.sgsc.copy import CopyParams, copy_matrix, run_copy
+from machine import describe  # noqa: E402
 
 
 def main():
@@ -19,6 +20,7 @@ def main():
     ap.add_argument("--cycles", type=int, default=5)
     ap.add_argument("--neurons", type=int, default=200)
     args = ap.parse_args()
+    print(describe())
     q = CopyParams()
     q = replace(q, chain=replace(q.chain, n=args.neurons))
     K = np.random.default_rng(0).uniform(0.1, 1.0, (3, 3))

@@ -20,6 +20,7 @@ import numpy as np  # noqa: E402
 from pulsegated.backends.loihi import LoihiBackend  # noqa: E402
 from pulsegated.nbp import rule  # noqa: E402
 from pulsegated.nbp.reference import ReferenceBackend  # noqa: E402
+from machine import describe  # noqa: E402
 
 CHIP_TRAIN_MS, CHIP_INFER_MS = 1.48, 0.169
 
@@ -30,6 +31,7 @@ def main():
     ap.add_argument("--random", action="store_true")
     ap.add_argument("--data-dir", default=None)
     args = ap.parse_args()
+    print(describe())
     n = args.samples
     if args.random:
         rng = np.random.default_rng(0)

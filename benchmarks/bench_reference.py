@@ -18,6 +18,7 @@ import numpy as np  # noqa: E402
 
 from pulsegated.nbp import rule  # noqa: E402
 from pulsegated.nbp.reference import ReferenceBackend  # noqa: E402
+from machine import describe  # noqa: E402
 
 
 def main():
@@ -27,6 +28,7 @@ def main():
     ap.add_argument("--random", action="store_true", help="random inputs instead of MNIST")
     ap.add_argument("--data-dir", default=None)
     args = ap.parse_args()
+    print(describe())
 
     if args.random:
         rng = np.random.default_rng(0)

@@ -13,6 +13,8 @@ import numpy as np
 from pulsegated.sgsc.graded import GradedChainParams, graded_chain_circuit, run_chain
 from pulsegated.sgsc.meanfield import ChainModel
 
+from machine import describe
+
 
 def timed(f):
     t0 = time.perf_counter()
@@ -22,6 +24,7 @@ def timed(f):
 
 def main():
     argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()
+    print(describe())
     p = GradedChainParams(n=1000, n_stages=8)
     rows = []
     t_mf, _ = timed(lambda: [ChainModel(8).run(a) for a in np.linspace(0.1, 0.9, 9)])

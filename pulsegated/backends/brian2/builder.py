@@ -13,9 +13,16 @@ Conventions
   ``run_regularly`` operation in the ``groups`` slot,
   ``u = trunc(u * (4096 - decay_u) / 4096) + q``, ``v = trunc(v * (4096 - decay_v) / 4096) + u + bias``,
   ``v = 0`` while the chip's refractory counter is positive, then ``threshold: v > vth`` and
-  ``reset: v = 0; refc = R - 1``: the refractory delay R holds v at 0 for R - 1 steps.  The chip's bit widths
-  (24-bit wrap of u, saturation of v) are not modelled here: that is the Loihi backend's job, and a
-  correct nBP run never reaches them.
+  ``reset: v = 0; refc = R - 1``: the refractory delay R holds v at 0 for R - 1 steps.  Biases
+  that are multiples of 1/64 threshold unit are exact raw integers here too.  Saturation of v is
+  modelled when the population sets ``v_min`` or ``v_max`` (``v = clip(..., v_min, v_max)``
+  before the refractory hold, as on the chip); the chip's default bounds and the 24-bit wrap of u
+  are not modelled: that is the Loihi backend's job, and a correct nBP run never reaches them.
+* Weights onto Loihi compartments follow the chip's weight rule
+  (:mod:`pulsegated.circuit.weights`): a static connection delivers its effective weights
+  ``floor(M * 2**weight_exp)`` (float weights quantized exactly as the Loihi backend quantizes
+  them; integer weights without ``weight_exp`` as given).  A plastic connection holds the
+  mantissa ``w`` and delivers ``floor(w * 2**weight_exp)``.
 * The pulse-gated Hebbian rule (a :class:`~pulsegated.circuit.SumOfProducts` of the shape
   ``a*x0*y0*r1 + b*x0*y0``) runs in the presynaptic pathway: when a presynaptic spike finds the
   postsynaptic neuron spiking in the same step (``lastspike_post == t``), the weight changes by
@@ -40,6 +47,7 @@ from brian2.units.fundamentalunits import DIMENSIONLESS
 
 from pulsegated.circuit.description import (Circuit, EquationNeuron, LoihiCompartment,
                                             RateHebbian, SumOfProducts)
+from pulsegated.circuit.weights import WeightError, effective_weights
 from pulsegated.errors import UsageError
 
 __all__ = ["Brian2Circuit", "build", "DEVICES", "CODEGEN", "W_SCALE"]
@@ -70,7 +78,20 @@ class Brian2Circuit:
         self.state_monitors = state_monitors
 
     def weight_matrix(self, connection: str) -> np.ndarray:
-        """Dense (pre, post) matrix in the description's units."""
+        """Dense (pre, post) matrix of the weights a spike delivers, in the description's units.
+
+        For Loihi targets: effective weights in threshold units, ``floor(M * 2**weight_exp)``
+        (see :meth:`mantissa_matrix` for a plastic connection's mantissas).
+        """
+        c = self.circuit.connections[connection]
+        w = self.mantissa_matrix(connection)
+        if c.plastic and isinstance(self.circuit.populations[c.post].model, LoihiCompartment):
+            return effective_weights(w, c.weight_exp or 0)
+        return w
+
+    def mantissa_matrix(self, connection: str) -> np.ndarray:
+        """Dense (pre, post) matrix of the synapses' ``w`` (a plastic Loihi connection's
+        mantissas; for other connections the same as :meth:`weight_matrix`)."""
         c = self.circuit.connections[connection]
         S = self.synapses[connection]
         n_pre, n_post = self.circuit.size_of(c.pre), self.circuit.size_of(c.post)
@@ -85,7 +106,10 @@ class Brian2Circuit:
 def _loihi_group(b2, pop, dt, reward_link):
     m = pop.model
     ns = {"fu": 4096 - m.decay_u, "fv": 4096 - m.decay_v, "vth": m.threshold * W_SCALE,
-          "bias": m.bias * W_SCALE, "R": m.refractory}
+          "bias": m.raw("bias"), "R": m.refractory}
+    bounded = m.v_min is not None or m.v_max is not None
+    if bounded:
+        ns["vmin"], ns["vmax"] = m.raw("v_min"), m.raw("v_max")
     eqs = "u : 1\nv : 1\nq : 1\nrefc : 1"
     if reward_link:  # reward trace: r1 = 1 in the step after a reward spike (rin set by it)
         eqs += "\nr1 : 1\nrin : 1"
@@ -95,16 +119,31 @@ def _loihi_group(b2, pop, dt, reward_link):
                            reset="v = 0\nrefc = R - 1", refractory=0.5 * dt, method="exact",
                            namespace=ns, name=f"pop_{pop.name}")
     if m.memoryless:
-        code = "u = q\nv = (u + bias) * int(refc <= 0)\nq = 0"
+        v_new = "u + bias"
+        code = "u = q\n"
     else:
-        code = ("u = sign(u) * floor(abs(u) * fu / 4096.0) + q\n"
-                "v = (sign(v) * floor(abs(v) * fv / 4096.0) + u + bias) * int(refc <= 0)\n"
-                "q = 0")
+        v_new = "sign(v) * floor(abs(v) * fv / 4096.0) + u + bias"
+        code = "u = sign(u) * floor(abs(u) * fu / 4096.0) + q\n"
+    if bounded:
+        v_new = f"clip({v_new}, vmin, vmax)"
+    code += f"v = ({v_new}) * int(refc <= 0)\nq = 0"
     code += "\nrefc = clip(refc - 1, 0, R)"
     if reward_link:
         code += "\nr1 = rin\nrin = 0"
     group.run_regularly(code, when="groups", name=f"pop_{pop.name}_step")
     return group
+
+
+def _loihi_values(circuit, c) -> np.ndarray:
+    """Per-synapse ``w`` of a connection onto Loihi compartments: mantissas (plastic), the
+    integers given (static, no ``weight_exp``), else effective threshold-unit weights."""
+    w = circuit.synapse_values(c)
+    if c.plastic or (c.weight_exp is None and np.issubdtype(w.dtype, np.integer)):
+        return w
+    try:
+        return circuit.weight_registers(c).effective
+    except WeightError as e:
+        raise UsageError(str(e)) from None
 
 
 HEBB_VARIABLES = ("a_hebb", "hebb_sign", "hebb_until", "tau_hebb")
@@ -256,8 +295,12 @@ def build(circuit: Circuit, device: str = "runtime", record=None, record_state=N
     for c in circuit.connections.values():
         post_model = circuit.populations[c.post].model
         dim = None
+        values = circuit.synapse_values(c)
         if isinstance(post_model, LoihiCompartment):
             wunit, deliver = "1", f"q_post += {W_SCALE} * w"
+            values = _loihi_values(circuit, c)
+            if c.plastic and c.weight_exp:  # w is the mantissa
+                deliver = f"q_post += {W_SCALE} * floor(w * wexp_scale)"
         else:
             var = c.target or post_model.input_var
             if var not in groups[c.post].variables:
@@ -273,6 +316,8 @@ def build(circuit: Circuit, device: str = "runtime", record=None, record_state=N
             rewarded, plain = c.plasticity.coincidence_steps()
             ns = {"dw_plain": plain, "dw_reward": rewarded - plain,
                   "wmin": c.plasticity.wmin, "wmax": c.plasticity.wmax}
+            if c.weight_exp:
+                ns["wexp_scale"] = 2.0 ** c.weight_exp
             on_pre = ("w = clip(w + (dw_plain + dw_reward * r1_post) * int(lastspike_post == t),"
                       " wmin, wmax)\n" + deliver)
         elif isinstance(c.plasticity, RateHebbian):
@@ -291,21 +336,19 @@ def build(circuit: Circuit, device: str = "runtime", record=None, record_state=N
                 on_pre = f"dw_hebb += {change}\n" + deliver
         S = b2.Synapses(groups[c.pre], groups[c.post], model=model, on_pre=on_pre,
                         delay=c.delay * dt, namespace=ns, name=f"syn_{c.name}")
-        n_pre, n_post = circuit.size_of(c.pre), circuit.size_of(c.post)
-        w = np.asarray(c.weight, dtype=float)
+        w = np.asarray(values, dtype=float)
         # description weights onto equation neurons are in SI base units of their input variable
         unit = b2.Quantity(1.0, dim=dim) if dim is not None and dim is not DIMENSIONLESS else 1.0
         if c.pattern == "all_to_all":
             S.connect()
-            full = np.broadcast_to(w, (n_pre, n_post))
-            S.w = (full[np.asarray(S.i[:]), np.asarray(S.j[:])] if device == "runtime" else
-                   full.ravel()) * unit
-        elif c.pattern == "one_to_one":
-            S.connect(j="i")
-            S.w = np.broadcast_to(w, (n_post,)).copy() * unit
+            S.w = (w[np.asarray(S.i[:]), np.asarray(S.j[:])] if device == "runtime" else
+                   w.ravel()) * unit
         else:
-            S.connect()
-            S.w = np.broadcast_to(w, (n_post,)).copy() * unit
+            if c.pattern == "one_to_one":
+                S.connect(j="i")
+            else:
+                S.connect()
+            S.w = w.copy() * unit
         if isinstance(c.plasticity, RateHebbian) and c.plasticity.epoch is not None:
             S.run_regularly("w = clip(w + dw_hebb, wmin, wmax)\ndw_hebb = 0 * w",
                             dt=c.plasticity.epoch, when="start", name=f"syn_{c.name}_epoch")

@@ -69,8 +69,12 @@ class Brian2Simulator(CircuitSimulator):
         return int(round(float(self.b2c.network.t / self.b2c.dt)))
 
     def run_steps(self, n_steps: int) -> None:
+        if isinstance(n_steps, (bool, np.bool_)) or not isinstance(n_steps, (int, np.integer)):
+            raise UsageError(f"n_steps must be a non-negative integer, got {n_steps!r} "
+                             f"({type(n_steps).__name__})")
         if n_steps < 0:
-            raise UsageError(f"n_steps must be non-negative, got {n_steps}")
+            raise UsageError(f"n_steps must be a non-negative integer, got {n_steps}")
+        n_steps = int(n_steps)
         if n_steps:
             self.b2c.network.run(n_steps * self.b2c.dt, namespace={})
 
@@ -97,9 +101,17 @@ class Brian2Simulator(CircuitSimulator):
         return steps, np.asarray(m.i[:], dtype=np.int64)
 
     def weights(self, connection: str) -> np.ndarray:
+        """Dense (pre, post) weights a spike delivers (Loihi targets: effective weights in
+        threshold units, ``floor(M * 2**weight_exp)``)."""
         if connection not in self.circuit.connections:
             raise UsageError(f"unknown connection {connection!r}")
         return self.b2c.weight_matrix(connection)
+
+    def mantissas(self, connection: str) -> np.ndarray:
+        """Dense (pre, post) synapse values ``w``: a plastic Loihi connection's mantissas."""
+        if connection not in self.circuit.connections:
+            raise UsageError(f"unknown connection {connection!r}")
+        return self.b2c.mantissa_matrix(connection)
 
     def state(self, population: str, variable: str) -> np.ndarray:
         """Recorded (steps, neurons) values of a state variable (see ``record_state``)."""

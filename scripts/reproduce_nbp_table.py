@@ -6,6 +6,10 @@ readout, the mean over seeds, and writes ``figures/<name>_accuracy.png``.
 
     python scripts/reproduce_nbp_table.py --dataset mnist --epochs 60 --seeds 0 1 2
     python scripts/reproduce_nbp_table.py --dataset fashion-mnist --epochs 60 --seeds 0 1 2
+    python scripts/reproduce_nbp_table.py --dataset mnist --from-results   # replot, no training
+
+``--from-results`` reads the records of an earlier run from ``results/<name>.jsonl`` and only
+prints the table and redraws the figure.
 """
 
 import argparse
@@ -15,9 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
+from pulsegated.atomic import atomic_open
 from pulsegated.training.trainer import TrainConfig, Trainer
-
-PUBLISHED = {"mnist": 0.963, "fashion-mnist": 0.80}
 
 
 def summarise(runs: dict, last: int) -> list:
@@ -31,6 +34,29 @@ def summarise(runs: dict, last: int) -> list:
     return rows
 
 
+def load_runs(path: Path) -> dict:
+    """``{seed: history}`` from a ``results/<name>.jsonl`` file (records in epoch order)."""
+    runs = {}
+    for line in path.read_text().splitlines():
+        if line.strip():
+            r = json.loads(line)
+            runs.setdefault(r["seed"], []).append(r)
+    for hist in runs.values():
+        hist.sort(key=lambda r: r["epoch"])
+    return runs
+
+
+def save_accuracy_figure(runs: dict, dataset: str, path: Path) -> None:
+    """One panel per seed with the README's reference values; written atomically."""
+    import matplotlib
+    matplotlib.use("Agg")
+
+    from pulsegated.plotting.curves import plot_accuracy_runs
+    from pulsegated.plotting.style import save_figure
+
+    save_figure(plot_accuracy_runs(runs, dataset), path)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--dataset", default="mnist", choices=("mnist", "fashion-mnist", "builtin"))
@@ -41,6 +67,8 @@ def main():
     ap.add_argument("--last", type=int, default=10, help="average over the last N epochs")
     ap.add_argument("--data-dir", default=None)
     ap.add_argument("--name", default=None)
+    ap.add_argument("--from-results", action="store_true",
+                    help="no training: table and figure from results/<name>.jsonl")
     args = ap.parse_args()
     name = args.name or f"nbp_{args.dataset}_{args.backend}"
     threshold = args.threshold
@@ -48,17 +76,21 @@ def main():
         threshold = int(threshold)
     out = Path("results") / f"{name}.jsonl"
     out.parent.mkdir(exist_ok=True)
-    runs = {}
-    records = []
+    figure = Path("figures") / f"{name}_accuracy.png"
     t_start = time.perf_counter()
-    for seed in args.seeds:
-        cfg = TrainConfig(dataset=args.dataset, backend=args.backend, epochs=args.epochs,
-                          seed=seed, threshold=threshold, data_dir=args.data_dir)
-        runs[seed] = Trainer(cfg, progress=True).run()
-        records += runs[seed]
-    tmp = out.with_suffix(".jsonl.tmp")
-    tmp.write_text("".join(json.dumps(r) + "\n" for r in records))
-    tmp.replace(out)
+    if args.from_results:
+        runs = load_runs(out)
+        args.epochs = max(len(h) for h in runs.values())
+    else:
+        runs = {}
+        records = []
+        for seed in args.seeds:
+            cfg = TrainConfig(dataset=args.dataset, backend=args.backend, epochs=args.epochs,
+                              seed=seed, threshold=threshold, data_dir=args.data_dir)
+            runs[seed] = Trainer(cfg, progress=True).run()
+            records += runs[seed]
+        with atomic_open(out) as f:
+            f.write("".join(json.dumps(r) + "\n" for r in records).encode())
 
     rows = summarise(runs, args.last)
     print(f"\n{args.dataset}, {args.backend}, {args.epochs} epochs, mean of the last {args.last} "
@@ -71,25 +103,14 @@ def main():
                                                                "exact", "mse")}
     print(f"{'mean':>5}{100 * mean['acc_potential']:>10.2f}%{100 * mean['acc_spikes']:>8.2f}%"
           f"{100 * mean['exact']:>8.2f}%{mean['mse']:>9.4f}")
-    summary = {"dataset": args.dataset, "backend": args.backend, "epochs": args.epochs,
-               "last": args.last, "threshold": threshold, "per_seed": rows, "mean": mean}
-    (Path("results") / f"{name}_summary.json").write_text(json.dumps(summary, indent=1) + "\n")
-
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from pulsegated.plotting.curves import plot_accuracy_curves
-    fig, axes = plt.subplots(1, len(runs), figsize=(4.6 * len(runs), 4.4), sharey=True,
-                             squeeze=False)
-    for ax, (seed, hist) in zip(axes[0], runs.items()):
-        plot_accuracy_curves(hist, ax=ax, title=f"{args.dataset}, seed {seed}",
-                             published=PUBLISHED.get(args.dataset))
-        ax.set_ylim(max(0, 100 * min(r["test"]["exact"] for r in hist) - 5), 100)
-    fig.tight_layout()
-    Path("figures").mkdir(exist_ok=True)
-    fig.savefig(f"figures/{name}_accuracy.png", dpi=110)
-    print(f"wrote {out}, results/{name}_summary.json, figures/{name}_accuracy.png")
+    if not args.from_results:
+        summary = {"dataset": args.dataset, "backend": args.backend, "epochs": args.epochs,
+                   "last": args.last, "threshold": threshold, "per_seed": rows, "mean": mean}
+        (Path("results") / f"{name}_summary.json").write_text(json.dumps(summary, indent=1)
+                                                               + "\n")
+    save_accuracy_figure(runs, args.dataset, figure)
+    print(f"wrote {figure}" + ("" if args.from_results
+                               else f", {out}, results/{name}_summary.json"))
 
 
 if __name__ == "__main__":

@@ -5,23 +5,39 @@ sgsc_transfer_spiking.png (2 with spiking points), sgsc_raster.png (3), sgsc_rob
 sgsc_copy.png and sgsc_copy_spiking.png (5), sgsc_synfire_baseline.png (the classic synfire
 chain); numbers to results/sgsc_robustness.json and results/sgsc_copy.json.
 
-    python scripts/sgsc_figures.py [--fast] [--only copy]
+    python scripts/sgsc_figures.py [--fast] [--only PART] [--seeds 0 1 2 3 4]
+    python scripts/sgsc_figures.py --only robustness --from-results   # replot, no simulation
+
+PART is one of all, copy, meanfield, transfer, raster, robustness, synfire.  The robustness
+sweep runs every point for each seed (different connectivity, initial phases, jitter draws) and
+plots mean +- sd over the seeds.
 """
 
 import argparse
 import json
+import time
 from dataclasses import replace
 from pathlib import Path
 
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from pulsegated.atomic import atomic_open  # noqa: E402
+from pulsegated.plotting.style import save_figure  # noqa: E402
 from pulsegated.sgsc import figures as F  # noqa: E402
 from pulsegated.sgsc.graded import GradedChainParams, calibrate, run_chain  # noqa: E402
 from pulsegated.sgsc.synfire import propagation_grid  # noqa: E402
+
+FIGURES = Path("figures")
+RESULTS = Path("results")
+ROBUSTNESS_JSON = RESULTS / "sgsc_robustness.json"
+
+#: Perturbation sweeps: label -> (parameter field, values).
+SWEEPS = {"jitter (ms)": ("jitter", (0.0, 0.05, 0.1, 0.2, 0.5)),
+          "weight spread (relative sd)": ("weight_spread", (0.0, 0.1, 0.3, 0.5)),
+          "neurons per population": ("n", (100, 200, 500, 1000))}
 
 
 def mae(p, amplitudes, seed=0):
@@ -32,88 +48,141 @@ def mae(p, amplitudes, seed=0):
 
 
 def save(fig, path):
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    print("wrote", path)
+    save_figure(fig, path)
+    print("wrote", path, flush=True)
+
+
+def write_json(path, data):
+    with atomic_open(path) as f:
+        f.write((json.dumps(data, indent=1) + "\n").encode())
+    print("wrote", path, flush=True)
 
 
 def copy_figures(fast: bool) -> dict:
     """Figure 5, mean field (8 x 8) and spiking (4 x 3, 200 neurons per unit); their errors."""
     from pulsegated.sgsc.copy import CopyParams, copy_matrix, run_copy
 
-    out = Path("figures")
     K = np.random.default_rng(3).uniform(0, 1, (8, 8))
     res = copy_matrix(K, eta=0.3, cycles=12, rng=4)
-    save(F.plot_copy(res, K, 0.3), out / "sgsc_copy.png")
+    save(F.plot_copy(res, K, 0.3), FIGURES / "sgsc_copy.png")
     q = CopyParams()
     K = np.random.default_rng(0).uniform(0.1, 1.0, (4, 3))
+    t0 = time.perf_counter()
     spk = run_copy(K, cycles=8 if fast else 20, q=q, seed=1, codegen="numpy")
+    print(f"spiking copy: {time.perf_counter() - t0:.0f} s", flush=True)
     mf = copy_matrix(K, eta=q.eta, cycles=len(spk["errors"]) - 1, L0=spk["L0"])
     fig = F.plot_copy(spk, K, q.eta, label=f"spiking, {q.chain.n} neurons per unit",
                       reference=mf["errors"])
-    save(fig, out / "sgsc_copy_spiking.png")
+    save(fig, FIGURES / "sgsc_copy_spiking.png")
     return {"meanfield_8x8": res["errors"].tolist(), "spiking_4x3": spk["errors"].tolist(),
             "spiking_K": K.tolist(), "spiking_L": spk["L"].tolist(), "eta": q.eta,
             "neurons_per_unit": q.chain.n}
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--fast", action="store_true")
-    ap.add_argument("--only", choices=("all", "copy"), default="all",
-                    help="'copy': only the synaptic-copy figures (5) and results/sgsc_copy.json")
-    args = ap.parse_args()
-    out = Path("figures")
-    out.mkdir(exist_ok=True)
-    Path("results").mkdir(exist_ok=True)
-    copy = copy_figures(args.fast)
-    Path("results/sgsc_copy.json").write_text(json.dumps(copy, indent=1) + "\n")
-    if args.only == "copy":
-        return
-    F.make_figures(out)
-    n = 300 if args.fast else 1000
+def calibrated_base(fast: bool):
+    """The calibrated 8-stage chain (1000 neurons per stage, 300 with ``fast``)."""
+    n = 300 if fast else 1000
+    t0 = time.perf_counter()
     base, history = calibrate(GradedChainParams(n=n, n_stages=8), codegen="numpy")
-    amps = np.linspace(0.1, 0.9, 5 if args.fast else 9)
-    chains = {a: run_chain(a, base, seed=50 + k, codegen="numpy") for k, a in enumerate(amps)}
+    print(f"calibration: S = {base.S:.4f} S_exact ({time.perf_counter() - t0:.0f} s)", flush=True)
+    return base, history
 
-    ax = F.plot_transfer_map()
-    F.add_spiking_points(ax, chains, stages=(1, 4, 7))
-    save(ax.figure, out / "sgsc_transfer_spiking.png")
 
-    small = replace(base, n=200, n_stages=6)
-    runs = {a: run_chain(a, small, seed=7, codegen="numpy", record_spikes=True)[1]
-            for a in (0.2, 0.5, 0.85)}
-    fig = F.plot_chain_raster(runs, small.dt, small.T, small.n_stages)
-    save(fig, out / "sgsc_raster.png")
+def robustness(base, history, seeds, fast: bool) -> dict:
+    """Mean absolute amplitude error over 8 stages for each perturbation, for every seed.
 
-    sweeps = {"jitter (ms)": ("jitter", (0.0, 0.05, 0.1, 0.2, 0.5)),
-              "weight spread (relative sd)": ("weight_spread", (0.0, 0.1, 0.3, 0.5)),
-              "neurons per population": ("n", (100, 200, 500, 1000))}
-    results = {"calibration": history, "S": base.S, "n": n, "eight_stage_mae": {}}
-    for name, (field, values) in sweeps.items():
+    Seed ``s`` runs input ``k`` with the Brian2 seed ``200 + 100 s + k`` (connectivity, initial
+    phases, onset jitter, weight spread).  The population-size sweep calibrates each size once
+    (seed 0) and evaluates it with every seed.
+    """
+    amps = np.linspace(0.1, 0.9, 5 if fast else 9)[::2]
+    results = {"calibration": history, "S": base.S, "n": base.n,
+               "inputs": [float(a) for a in amps], "seeds": list(seeds),
+               "statistic": "mean |amplitude error| over 8 stages and the inputs, fraction of "
+                            "g0, per seed; mean and sd (ddof=1) over the seeds",
+               "run_seed": "input k of seed s: Brian2 seed 200 + 100 s + k"}
+    cache, calibrated = {}, {}
+    t_start = time.perf_counter()
+    for name, (field, values) in SWEEPS.items():
         for phases in ("even", "random"):
             if field != "n" and phases == "random":
                 continue
             key = f"{name} [{phases} phases]"
-            results[key] = []
-            for v in (values[:3] if args.fast else values):
+            rows = []
+            for v in (values[:3] if fast else values):
                 p = replace(base, **{field: v}, phases=phases)
-                if field == "n":
-                    p, _ = calibrate(p, codegen="numpy")
-                results[key].append((v, mae(p, amps[::2], seed=200)[0]))
-            print(key, results[key])
-    results["eight_stage_mae"] = {f"{a:.2f}": float(np.mean(np.abs(c[1:] - a)))
-                                  for a, c in chains.items()}
-    fig = F.plot_robustness({k: v for k, v in results.items() if "[" in k})
-    save(fig, out / "sgsc_robustness.png")
-    Path("results/sgsc_robustness.json").write_text(json.dumps(results, indent=1) + "\n")
+                if field == "n" and p != base:
+                    if p not in calibrated:
+                        calibrated[p], _ = calibrate(p, codegen="numpy")
+                    p = calibrated[p]
+                per_seed = []
+                for s in seeds:
+                    if (p, s) not in cache:
+                        cache[(p, s)] = mae(p, amps, seed=200 + 100 * s)[0]
+                    per_seed.append(cache[(p, s)])
+                rows.append({"value": v, "mean": float(np.mean(per_seed)),
+                             "sd": float(np.std(per_seed, ddof=1)) if len(per_seed) > 1 else 0.0,
+                             "per_seed": per_seed})
+                print(f"{key} {v}: {100 * rows[-1]['mean']:.2f} +- {100 * rows[-1]['sd']:.2f} % "
+                      f"({time.perf_counter() - t_start:.0f} s)", flush=True)
+            results[key] = rows
+    results["wall_s"] = round(time.perf_counter() - t_start, 1)
+    return results
 
-    grid = propagation_grid(codegen="numpy")
-    ax = F.plot_synfire_grid(grid)
-    save(ax.figure, out / "sgsc_synfire_baseline.png")
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--fast", action="store_true")
+    ap.add_argument("--only", default="all",
+                    choices=("all", "copy", "meanfield", "transfer", "raster", "robustness",
+                             "synfire"),
+                    help="one part only ('copy': figures 5 and results/sgsc_copy.json)")
+    ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4],
+                    help="seeds of the robustness sweep (default 0 1 2 3 4)")
+    ap.add_argument("--from-results", action="store_true",
+                    help="robustness: replot results/sgsc_robustness.json, no simulation")
+    args = ap.parse_args()
+    FIGURES.mkdir(exist_ok=True)
+    RESULTS.mkdir(exist_ok=True)
+    part = args.only
+    if part in ("all", "copy"):
+        write_json(RESULTS / "sgsc_copy.json", copy_figures(args.fast))
+    if part in ("all", "meanfield"):
+        for p in F.make_figures(FIGURES):
+            print("wrote", p)
+    if part == "robustness" and args.from_results:
+        save(F.plot_robustness(json.loads(ROBUSTNESS_JSON.read_text())),
+             FIGURES / "sgsc_robustness.png")
+        return
+    base = history = None
+    if part in ("all", "transfer", "raster", "robustness"):
+        base, history = calibrated_base(args.fast)
+    previous = json.loads(ROBUSTNESS_JSON.read_text()) if ROBUSTNESS_JSON.exists() else {}
+    if part in ("all", "transfer"):
+        amps = np.linspace(0.1, 0.9, 5 if args.fast else 9)
+        chains = {a: run_chain(a, base, seed=50 + k, codegen="numpy") for k, a in enumerate(amps)}
+        save(F.plot_transfer_spiking(chains, stages=(1, 4, 7)),
+             FIGURES / "sgsc_transfer_spiking.png")
+        previous["eight_stage_mae"] = {f"{a:.2f}": float(np.mean(np.abs(c[1:] - a)))
+                                       for a, c in chains.items()}
+        if part == "transfer":
+            write_json(ROBUSTNESS_JSON, previous)
+    if part in ("all", "raster"):
+        small = replace(base, n=200, n_stages=6)
+        runs = {a: run_chain(a, small, seed=7, codegen="numpy", record_spikes=True)[1]
+                for a in (0.2, 0.5, 0.85)}
+        save(F.plot_chain_raster(runs, small.dt, small.T, small.n_stages),
+             FIGURES / "sgsc_raster.png")
+    if part in ("all", "robustness"):
+        results = robustness(base, history, args.seeds, args.fast)
+        if "eight_stage_mae" in previous:
+            results["eight_stage_mae"] = previous["eight_stage_mae"]
+        write_json(ROBUSTNESS_JSON, results)
+        save(F.plot_robustness(results), FIGURES / "sgsc_robustness.png")
+    if part in ("all", "synfire"):
+        grid = propagation_grid(codegen="numpy")
+        save(F.plot_synfire_grid(grid).figure, FIGURES / "sgsc_synfire_baseline.png")
 
 
 if __name__ == "__main__":
     main()
-

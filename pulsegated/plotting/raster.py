@@ -8,10 +8,17 @@ from __future__ import annotations
 
 import numpy as np
 
+from pulsegated.plotting.style import legend_outside, panel_title, styled, subplots
+
+#: Spike colour of each population role.
 ROLE_COLORS = {"input": "C0", "hidden": "C2", "output": "C3", "target": "C1", "error": "C4",
                "memory": "C5", "derivative": "C8", "gate": "0.3"}
+#: Shading of the gating windows and of highlighted (memory) bands.
+WINDOW_COLOR = "0.6"
+HIGHLIGHT_COLOR = "gold"
 
 
+@styled
 def plot_raster(circuit, spikes: dict, ax=None, samples=None, populations=None,
                 highlight_roles=("memory",), gating_windows: bool = True, markersize: float = 1.5,
                 title: str | None = None):
@@ -31,12 +38,23 @@ def plot_raster(circuit, spikes: dict, ax=None, samples=None, populations=None,
         Populations with these roles get a shaded band (the memory populations by default).
     gating_windows : bool
         Shade, in each band, the phases in which the population is allowed to fire.
+    title : str, optional
+        A short panel title.
+
+    Notes
+    -----
+    The abscissa is the simulation step, one tick per step labelled with its phase.  Each spike is
+    drawn at the step in which it occurs; a ring gate ``ring[k]`` therefore appears in phase
+    ``k - 1`` (it opens phase ``k``), and its band says so (:func:`band_label`).  Data lines carry
+    their population as ``gid``.
 
     Returns
     -------
     matplotlib.axes.Axes
     """
     import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
 
     sch = circuit.schedule
     if sch is None:
@@ -52,9 +70,9 @@ def plot_raster(circuit, spikes: dict, ax=None, samples=None, populations=None,
     if unknown:
         raise ValueError(f"unknown populations {unknown}")
     if ax is None:
-        _, ax = plt.subplots(figsize=(9, 0.32 * len(populations) + 1.5))
+        _, ax = subplots(figsize=(9, 0.3 * len(populations) + 2.0))
     n_bands = len(populations)
-    # phase grid
+    # phase grid: thin lines between phases, thick ones between samples
     for t in range(t_lo, t_hi + 1):
         ph = (t - sch.t0) % sch.n_phases
         ax.axvline(t - 0.5, color="0.5" if ph == 0 else "0.88", lw=1.0 if ph == 0 else 0.5,
@@ -63,31 +81,64 @@ def plot_raster(circuit, spikes: dict, ax=None, samples=None, populations=None,
         top = n_bands - k
         p = circuit.populations[pop]
         if p.role in highlight_roles:
-            ax.axhspan(top - 1, top, color="gold", alpha=0.18, zorder=0, lw=0)
+            ax.axhspan(top - 1, top, color=HIGHLIGHT_COLOR, alpha=0.18, zorder=0, lw=0)
         if gating_windows:
             for t in range(t_lo, t_hi):
                 if (t - sch.t0) % sch.n_phases in circuit.activity.get(pop, ()):
-                    ax.add_patch(plt.Rectangle((t - 0.5, top - 1), 1, 1, color="0.6", alpha=0.15,
-                                               lw=0, zorder=0))
+                    ax.add_patch(plt.Rectangle((t - 0.5, top - 1), 1, 1, color=WINDOW_COLOR,
+                                               alpha=0.15, lw=0, zorder=0))
         steps, idx = spikes.get(pop, (np.zeros(0), np.zeros(0)))
         steps, idx = np.asarray(steps), np.asarray(idx)
         m = (steps >= t_lo) & (steps < t_hi)
         y = top - 1 + (idx[m] + 0.5) / p.size * 0.9 + 0.05
         size = markersize * (2 if p.size > 50 else 4)
         ax.plot(steps[m], y, "|" if p.size > 1 else "s", ms=size,
-                color=ROLE_COLORS.get(p.role, "k"), mew=0.8, ls="none")
+                color=ROLE_COLORS.get(p.role, "k"), mew=0.8, ls="none", gid=pop)
         ax.axhline(top - 1, color="0.75", lw=0.4)
     ax.set_yticks(np.arange(n_bands) + 0.5)
-    ax.set_yticklabels([f"{p} ({circuit.populations[p].size})" for p in reversed(populations)],
-                       fontsize=7)
+    ax.set_yticklabels([band_label(circuit, p) for p in reversed(populations)], fontsize=7)
     ax.set_ylim(0, n_bands)
+    ax.set_ylabel("population (neurons)")
+    # one x scale: a tick per step, labelled with its phase
     ax.set_xlim(t_lo - 0.5, t_hi - 0.5)
-    ax.set_xlabel("step (one phase per step)")
-    sec = ax.secondary_xaxis("top")
     ticks = np.arange(t_lo, t_hi)
-    sec.set_xticks(ticks)
-    sec.set_xticklabels([str((t - sch.t0) % sch.n_phases) for t in ticks], fontsize=7)
-    sec.set_xlabel("phase", fontsize=8)
+    ax.set_xticks(ticks, [str(phase_of(sch, t)) for t in ticks], fontsize=7)
+    which = f"sample {first}" if last == first + 1 else f"samples {first}-{last - 1}"
+    ax.set_xlabel(f"phase of {which} (one phase per step, step = t0 + {sch.n_phases} n + phase; "
+                  f"steps {t_lo}-{t_hi - 1})")
+    handles = [Patch(color=WINDOW_COLOR, alpha=0.3, label="gating window (may fire)")]
+    if any(circuit.populations[p].role in highlight_roles for p in populations):
+        handles.append(Patch(color=HIGHLIGHT_COLOR, alpha=0.35,
+                             label=f"{' / '.join(highlight_roles)} population"))
+    roles = [r for r in ROLE_COLORS if any(circuit.populations[p].role == r for p in populations)]
+    handles += [Line2D([], [], ls="none", marker="s" if r == "gate" else "|", ms=6, mew=1.5,
+                       color=ROLE_COLORS[r], label=f"{r} spike") for r in roles]
+    legend_outside(ax, "below", ncol=min(len(handles), 5), handles=handles)
     if title:
-        ax.set_title(title, fontsize=10, pad=22)
+        panel_title(ax, title)
     return ax
+
+
+def phase_of(schedule, step: int) -> int:
+    """Phase in which ``step`` falls (``0 .. n_phases - 1``)."""
+    return (int(step) - schedule.t0) % schedule.n_phases
+
+
+def gate_phases(circuit) -> dict:
+    """``{gate: (phase it fires in, phase it opens)}`` for the gates of the schedule's ring.
+
+    ``ring[k]`` spikes one step before phase ``k`` (its gate input arrives at phase ``k``), i.e. in
+    phase ``k - 1 mod n_phases``.
+    """
+    sch = circuit.schedule
+    return {g: ((k - 1) % sch.n_phases, k) for k, g in enumerate(sch.ring or ())}
+
+
+def band_label(circuit, pop: str) -> str:
+    """Tick label of a population's band: name and size; for ring gates the phase they fire in
+    and the phase they open."""
+    gates = gate_phases(circuit)
+    if pop in gates:
+        fires, opens = gates[pop]
+        return f"{pop} fires ph. {fires}, opens {opens}"
+    return f"{pop} ({circuit.populations[pop].size})"

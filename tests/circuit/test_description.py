@@ -96,3 +96,66 @@ def test_source_kinds_are_exclusive_and_need_a_schedule():
     c.add_source("d", 3, data_phase=0)
     with pytest.raises(CircuitError, match="need a Schedule"):
         c.validate()
+
+
+def equation_circuit():
+    c = Circuit("eq")
+    c.add_population("e", 2, EquationNeuron(equations="dv/dt = -v / (10*ms) : 1",
+                                            threshold="v > 1"))
+    c.add_source("s", 2, steps=(0,))
+    return c
+
+
+@pytest.mark.parametrize("weight", [np.nan, np.inf, np.array([[0.5, -np.inf], [1.0, 2.0]])])
+def test_non_finite_weights_onto_equation_neurons_are_refused(weight):
+    c = equation_circuit()
+    with pytest.raises(CircuitError, match=r"connection 's__e' \(s -> e\): weights must be "
+                                           r"finite, got 1 NaN or infinite value"):
+        c.connect("s", "e", "all_to_all", weight)
+    # also when the weights come in later
+    c.connect("s", "e", "all_to_all", np.ones((2, 2)), name="ok")
+    with pytest.raises(CircuitError, match="connection 'ok'.*must be finite"):
+        c.replace_weights({"ok": np.full((2, 2), np.nan)})
+
+
+def test_weight_exp_is_for_loihi_targets_only():
+    c = equation_circuit()
+    with pytest.raises(CircuitError, match="weight_exp applies to LoihiCompartment targets only"):
+        c.connect("s", "e", "one_to_one", 2, weight_exp=0)
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    (dict(bias=1 / 128), r"bias=0.0078125 is not a multiple of 1/64 threshold unit"),
+    (dict(bias=float("nan")), r"bias=nan is not a multiple of 1/64"),
+    (dict(bias=True), "bias must be a number, got True"),
+    (dict(v_min=1), r"v_min=1 is outside the allowed range \[-131071.984375, 0.0\]"),
+    (dict(v_max=131072), r"v_max=131072 is outside the allowed range \[0.0, 131071.984375\]"),
+    (dict(v_max=1.001), r"v_max=1.001 is not a multiple of 1/64"),
+    (dict(v_min="0"), "v_min must be a number"),
+])
+def test_compartment_fields_in_sixty_fourths(kwargs, message):
+    with pytest.raises(CircuitError, match=message):
+        Circuit().add_population("p", 1, LoihiCompartment(**kwargs))
+
+
+def test_raw_values_of_compartment_fields():
+    m = LoihiCompartment(bias=-3.015625, v_min=-(2 ** 12 - 1) / 64, v_max=7)
+    assert (m.raw("bias"), m.raw("v_min"), m.raw("v_max")) == (-193, -4095, 448)
+    d = LoihiCompartment(bias=-8192)
+    assert (d.raw("bias"), d.raw("v_min"), d.raw("v_max")) == (-8192 * 64, -(2 ** 23 - 1),
+                                                               2 ** 23 - 1)
+
+
+def test_effective_weights_of_explicit_mantissas_and_plastic_floats():
+    c = small()
+    mant = np.array([[6, -2, 254], [-256, 0, 100], [2, -6, 30]])
+    c.connect("a", "b", "all_to_all", mant, weight_exp=-2, name="m")
+    # the chip's rule written out: floor(M / 4), negative mantissas rounded away from zero
+    np.testing.assert_array_equal(c.effective_weight_matrix("m"),
+                                  [[1, -1, 63], [-64, 0, 25], [0, -2, 7]])
+    np.testing.assert_array_equal(c.weight_matrix("m"), mant)
+    c.connect("g", "b", "one_to_all", 5, weight_exp=3, name="up")
+    np.testing.assert_array_equal(c.effective_weight_matrix("up"), [[40, 40, 40]])
+    with pytest.raises(CircuitError, match="plastic weights are mantissas: integers"):
+        c.connect("a", "b", "all_to_all", np.full((3, 3), 2.0),
+                  plasticity=SumOfProducts.pulse_gated_hebbian(reward="s"))

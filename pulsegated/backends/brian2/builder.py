@@ -235,6 +235,12 @@ def build(circuit: Circuit, device: str = "runtime", record=None, record_state=N
                 raise UsageError(f"connection {c.name!r}: the Brian2 backend runs sum-of-products "
                                  f"rules of the pulse-gated shape a*x0*y0*r1 + b*x0*y0 with "
                                  f"t_epoch = 1; use the loihi backend for traces and epochs")
+            if c.delay:
+                raise UsageError(f"connection {c.name!r}: delay={c.delay} on a plastic "
+                                 f"sum-of-products connection is not supported by the brian2 "
+                                 f"backend (its synapses would learn when a spike arrives, the "
+                                 f"chip learns when it is emitted); use delay 0 or the loihi "
+                                 f"backend")
             prev = reward_of.setdefault(c.post, c.plasticity.reward)
             if prev != c.plasticity.reward:
                 raise UsageError(f"population {c.post!r} receives plastic connections with "

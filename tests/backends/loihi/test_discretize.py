@@ -40,6 +40,12 @@ def _circuit(model=None, weight=520, delay=0):
     (dict(model=LoihiCompartment(threshold=0)), "needs a vthMant in 1..131071"),
     (dict(weight=257 * 128 + 1), "cannot be held exactly as 8-bit excitatory mantissas"),
     (dict(weight=255 * 256), "cannot be held exactly"),
+    (dict(weight=np.array([129, -3])), r"mixed mantissas \(-256..254, even\) times "
+                                        r"2\*\*weightExp with weightExp in -1..7"),
+    (dict(model=LoihiCompartment(bias=4095 * 2 + 1 / 64)), r"bias 8190.02 cannot be held"),
+    (dict(model=LoihiCompartment(v_max=1000)), r"v_max=1000 \(raw 64000\) cannot be "
+                                               r"programmed: the chip's vMax is 2\*\*\(9 \+ 2b\)"),
+    (dict(model=LoihiCompartment(v_min=-1)), r"v_min=-1 \(raw -64\) cannot be programmed"),
 ])
 def test_discretize_refuses_what_the_chip_cannot_hold(kwargs, message):
     with pytest.raises(DiscretizeError, match=message):
@@ -73,3 +79,25 @@ def test_overflow_report_counts_wraps_and_saturation():
     assert u[:, 0].min() < 0 < u[:, 0].max()  # wrapped from +2**23 to negative
     # clamped at 2**23 - 1, which is above the largest threshold (2**17 - 1) << 6: it fires
     assert v[:, 1].max() > 8_300_000 and len(sim.spikes("saturating")[0]) > 0
+
+
+def test_fractional_bias_voltage_bounds_and_exponents_reach_the_registers():
+    m = LoihiCompartment(bias=-3.015625, v_min=-(2 ** 20 - 1) / 64, v_max=(2 ** 17 - 1) / 64)
+    c = _circuit(model=m, weight=np.array([3, -5]))
+    c.connect("a", "b", "one_to_one", np.array([6, -2]), weight_exp=-2, name="m")
+    prog = discretize(c)
+    a, _ = prog.pop_slices["a"]
+    assert (prog.biasMant[a], prog.biasExp[a]) == (-193, 0)
+    assert (prog.vMin[a], prog.vMax[a]) == (-(2 ** 20 - 1), 2 ** 17 - 1)
+    b, _ = prog.pop_slices["b"]
+    assert (prog.vMin[b], prog.vMax[b]) == (-(2 ** 23 - 1), 2 ** 23 - 1)
+    assert prog.conn_registers["a__b"]["weightExp"] == -1       # odd mixed integers: 2w, exact
+    assert prog.conn_registers["m"] == {"weightExp": -2, "signMode": "mixed", "numWeightBits": 8,
+                                        "delay": 0}
+    # one spike of each a neuron: b's u is floor(M / 4) * 64 plus the exact 3 and -5
+    c.add_source("kick", 2, steps=(0, 0), indices=(0, 1))
+    c.connect("kick", "a", "one_to_one", 4096)
+    sim = LoihiSimulator(c, probe_uv={"b": [0, 1]})
+    sim.run_steps(3)
+    assert sim.spikes("a")[0].tolist() == [1, 1]
+    np.testing.assert_array_equal(sim.uv()[0][2], [(3 + 6 // 4) * 64, (-5 + -2 // 4) * 64])

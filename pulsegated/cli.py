@@ -2,7 +2,8 @@
 
 Each sub-command module defines ``HELP`` (one line), ``add_arguments(parser)`` and
 ``run(args) -> int``, and keeps its heavy imports inside ``run`` so that ``pulsegated --help``
-stays fast.  Bad input exits with status 2 and one line on stderr saying what was expected.
+stays fast.  Every parser (sub-commands and their actions included) shows the default of each
+option in its help.  Bad input exits with status 2 and one line on stderr saying what was expected.
 """
 
 from __future__ import annotations
@@ -24,6 +25,12 @@ COMMANDS = {
 
 
 class _Parser(argparse.ArgumentParser):
+    """Argument parser of every (sub-)command: help shows defaults; errors are one line."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", argparse.ArgumentDefaultsHelpFormatter)
+        super().__init__(*args, **kwargs)
+
     def error(self, message):  # one line, exit 2
         raise UsageError(message)
 

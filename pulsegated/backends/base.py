@@ -153,7 +153,7 @@ def check_binary(a, what: str, n_columns: int | None = None) -> np.ndarray:
     bad = (a != 0) & (a != 1)
     if np.any(bad):
         raise UsageError(f"{what} must be 0/1 (binary spikes: bool, integer, or floats exactly "
-                         f"0.0/1.0); found {a[bad].flat[0]!r}")
+                         f"0.0/1.0); found {a[bad].flat[0].item()!r}")
     return np.ascontiguousarray(a, dtype=np.uint8)
 
 

@@ -14,7 +14,7 @@ from importlib import resources
 
 import numpy as np
 
-__all__ = ["load_builtin", "BUILTIN_FILE", "content_digest"]
+__all__ = ["load_builtin", "BUILTIN_FILE", "content_digest", "provenance"]
 
 BUILTIN_FILE = "mnist20_builtin.npz"
 N_PIXELS = 400
@@ -63,3 +63,14 @@ def load_builtin(split: str = "train", with_source_index: bool = False):
         raise ValueError(f"unknown split {split!r}; expected 'train' or 'test'")
     X, labels, idx = _load(split)
     return (X, labels, idx) if with_source_index else (X, labels)
+
+
+def provenance() -> dict:
+    """The package file of the built-in data and the verified SHA-256 of each split's content."""
+    ref = resources.files("pulsegated.data").joinpath("builtin", BUILTIN_FILE)
+    with resources.as_file(ref) as path, np.load(path, allow_pickle=False) as z:
+        digests = {split: str(z[f"{split}_sha256"]) for split in ("train", "test")}
+        where = str(path)
+    for split in digests:
+        _load(split)  # verifies the content against the digest
+    return {"dataset": "builtin", "path": where, "sha256": digests}

@@ -10,7 +10,8 @@ import numpy as np
 from pulsegated.data.idx import IDXFormatError, read_idx
 from pulsegated.data.paths import find_dataset, find_file
 
-__all__ = ["DATASETS", "SPLITS", "Dataset", "load_dataset", "load_mnist", "load_fashion_mnist"]
+__all__ = ["DATASETS", "SPLITS", "Dataset", "load_dataset", "load_mnist", "load_fashion_mnist",
+           "provenance", "file_md5"]
 
 SPLITS = ("train", "test")
 
@@ -111,6 +112,9 @@ def _load(folder: str, name: str, split: str, verify: bool):
     if labels.dtype != np.uint8 or labels.ndim != 1:
         raise IDXFormatError(f"{lab_path}: expected a 1-D uint8 label vector, got "
                              f"{labels.dtype} {labels.shape}")
+    if len(images) == 0:
+        raise IDXFormatError(f"{img_path}: the header declares 0 samples; a {name} {split} split "
+                             f"needs at least one (file damaged or not the canonical one)")
     if len(images) != len(labels):
         raise IDXFormatError(f"{img_path} holds {len(images)} images but {lab_path} holds "
                              f"{len(labels)} labels")
@@ -129,3 +133,43 @@ def load_mnist(split: str = "train", data_dir=None, verify: bool = False):
 def load_fashion_mnist(split: str = "train", data_dir=None, verify: bool = False):
     """Fashion-MNIST images (uint8, N×28×28) and labels; see :func:`load_dataset`."""
     return load_dataset("fashion-mnist", split, data_dir, verify)
+
+
+def file_md5(path) -> str:
+    """MD5 (hex) of the uncompressed content of an IDX file (cached per path, size and mtime)."""
+    import os
+    st = os.stat(path)
+    return _md5(str(path), st.st_size, st.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=16)
+def _md5(path: str, size: int, mtime_ns: int) -> str:
+    import hashlib
+
+    from pulsegated.data.idx import read_idx_bytes
+    return hashlib.md5(read_idx_bytes(path)).hexdigest()
+
+
+def provenance(name: str, data_dir=None) -> dict:
+    """Where a dataset is read from and the checksums of its files (a run's metadata).
+
+    Returns
+    -------
+    dict
+        ``{"dataset", "path", "files": {file name: {"md5", "canonical"}}}``: the folder actually
+        used (resolved), and for each file the MD5 of its uncompressed content and whether it is
+        the canonical one.  For ``"builtin"``: the package file and its content SHA-256s.
+    """
+    from pathlib import Path
+    if name == "builtin":
+        from pulsegated.data.builtin import provenance as builtin_provenance
+        return builtin_provenance()
+    ds = dataset_info(name)
+    folder = find_dataset(name, [f for s in SPLITS for f in ds.files[s]], data_dir)
+    files = {}
+    for split in SPLITS:
+        for canonical in ds.files[split]:
+            path = find_file(Path(folder), canonical)
+            md5 = file_md5(path)
+            files[path.name] = {"md5": md5, "canonical": md5 == ds.md5[canonical]}
+    return {"dataset": name, "path": str(Path(folder).resolve()), "files": files}

@@ -3,6 +3,10 @@
 Layout: two zero bytes, a type code, the number of dimensions, one big-endian 32-bit size per
 dimension, then the data (big-endian).  Every defect is reported as :class:`IDXFormatError` naming
 the file and saying what was expected.
+
+A header with a zero dimension (e.g. 0 samples) is valid IDX: :func:`read_idx` returns an empty array
+of that shape.  Whether an empty file is acceptable is up to the caller
+(:func:`pulsegated.data.load_dataset` refuses a dataset split without samples, naming the file).
 """
 
 from __future__ import annotations
@@ -96,7 +100,8 @@ def read_idx(path: str | os.PathLike, expected_md5: str | None = None) -> np.nda
     if actual > expected:
         raise IDXFormatError(f"{path}: {actual - expected} trailing bytes after the {expected} "
                              f"data bytes the header promises (shape {dims})")
-    arr = np.frombuffer(data, dtype=dtype, offset=header).reshape(dims)
+    arr = np.frombuffer(data, dtype=dtype, count=expected // dtype.itemsize,
+                        offset=header).reshape(dims)
     return arr.astype(dtype.newbyteorder("="), copy=True)
 
 

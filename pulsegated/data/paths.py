@@ -1,10 +1,11 @@
 """Where datasets are looked for.
 
-The search path, in order:
+An explicit ``data_dir`` argument (``--data-dir`` on the command line) is the only place looked in:
+a dataset missing or incomplete there is an error naming it, never a silent fall-back elsewhere.
+Without it, the search path is, in order:
 
-1. the explicit ``data_dir`` argument (``--data-dir`` on the command line);
-2. the environment variable ``PULSEGATED_DATA``;
-3. the per-user cache: ``$XDG_CACHE_HOME/pulsegated`` or ``~/.cache/pulsegated``
+1. the environment variable ``PULSEGATED_DATA``;
+2. the per-user cache: ``$XDG_CACHE_HOME/pulsegated`` or ``~/.cache/pulsegated``
    (``~/Library/Caches/pulsegated`` on macOS, ``%LOCALAPPDATA%\\pulsegated`` on Windows), where
    ``pulsegated data download`` puts the files.
 
@@ -44,14 +45,16 @@ def user_cache_dir() -> Path:
 def search_path(data_dir: str | os.PathLike | None = None) -> list[tuple[Path, str]]:
     """The roots searched, in order, each with where it came from.
 
-    An explicit ``data_dir`` that does not exist is an error (it is never silently skipped).
+    An explicit ``data_dir`` is the only root; one that is not a folder is an error (it is never
+    silently skipped).
     """
-    roots = []
     if data_dir is not None:
         p = Path(data_dir).expanduser()
         if not p.is_dir():
-            raise DatasetNotFoundError(f"data directory {p} (given explicitly) does not exist")
-        roots.append((p, "data_dir argument"))
+            raise DatasetNotFoundError(f"data directory {p} (given explicitly) does not exist "
+                                       f"or is not a folder")
+        return [(p, "data_dir argument")]
+    roots = []
     env = os.environ.get(ENV_VAR)
     if env:
         roots.append((Path(env).expanduser(), f"${ENV_VAR}"))
@@ -83,6 +86,11 @@ def find_dataset(name: str, files, data_dir=None) -> Path:
             return folder
         what = "folder missing" if not folder.is_dir() else "missing " + ", ".join(missing)
         looked.append(f"  {folder}  ({origin}): {what}")
+    if data_dir is not None:
+        raise DatasetNotFoundError(
+            f"dataset {name!r} not found in the data directory given explicitly "
+            f"({looked[0].strip()}); it must hold {name}/ with its IDX files "
+            f"(get them with `pulsegated data download {name} --data-dir {data_dir}`)")
     raise DatasetNotFoundError(
         f"dataset {name!r} not found. Looked in:\n" + "\n".join(looked) +
         f"\nGet it with `pulsegated data download {name}` (into the user cache), or set "

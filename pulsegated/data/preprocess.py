@@ -66,7 +66,7 @@ def binarize(images, threshold="any") -> np.ndarray:
 def flatten(images) -> np.ndarray:
     """(N, H, W) -> (N, H*W), C-contiguous."""
     images = np.asarray(images)
-    return np.ascontiguousarray(images.reshape(len(images), -1))
+    return np.ascontiguousarray(images.reshape(len(images), int(np.prod(images.shape[1:]))))
 
 
 def preprocess(images, crop: int = 4, threshold="any") -> np.ndarray:

@@ -23,37 +23,54 @@ def _threshold(text: str):
     return value
 
 
+#: TrainConfig field -> the flag that sets it (error messages name the flags the user wrote).
+FLAGS = {"dataset": "--dataset", "backend": "--backend", "epochs": "--epochs", "seed": "--seed",
+         "max_samples": "--max-samples", "threshold": "--threshold", "n_hidden": "--hidden",
+         "data_dir": "--data-dir", "checkpoint_dir": "--checkpoint-dir", "resume": "--resume",
+         "overwrite": "--overwrite", "eval_train": "--eval-train", "eval_test": "--eval-test"}
+
+
 def add_arguments(p) -> None:
     from pulsegated.backends import TRAINING_BACKENDS
     p.add_argument("--dataset", default="builtin", choices=("builtin", "mnist", "fashion-mnist"),
-                   help="training data (default: the built-in 5000-digit subset)")
+                   help="training data (builtin: the 5000-digit subset shipped in the package)")
     p.add_argument("--backend", default="reference", choices=tuple(TRAINING_BACKENDS),
                    help="reference (exact integer arithmetic), loihi (bit-exact chip emulator) "
                         "or brian2 (spiking circuit)")
     p.add_argument("--device", default=None,
-                   help="backend device (brian2: runtime or cpp_standalone)")
-    p.add_argument("--epochs", type=int, default=1)
-    p.add_argument("--seed", type=int, default=0)
+                   help="backend device: brian2 takes runtime or cpp_standalone (None: runtime); "
+                        "the other backends take none")
+    p.add_argument("--epochs", type=int, default=1,
+                   help="passes over the training set (each in a fresh seeded order)")
+    p.add_argument("--seed", type=int, default=0,
+                   help="seeds the initial weights and the sample order of every epoch")
     p.add_argument("--max-samples", type=int, default=None,
-                   help="train each epoch on the first N samples of the seed's order")
+                   help="train each epoch on the first N samples of the seed's order (None: all)")
     p.add_argument("--threshold", type=str, default=None,
                    help="binarisation: 'any' (raw >= 1), 'half' (raw >= 128) or a raw level; "
-                        "default: the dataset's (mnist: any, fashion-mnist: half)")
-    p.add_argument("--hidden", type=int, default=400, help="hidden layer size (default 400)")
-    p.add_argument("--data-dir", default=None, help="dataset root (else $PULSEGATED_DATA, "
-                   "else the user cache)")
+                        "None: the dataset's (mnist: any, fashion-mnist: half)")
+    p.add_argument("--hidden", type=int, default=400, help="hidden layer size")
+    p.add_argument("--data-dir", default=None,
+                   help="the folder datasets are read from, nowhere else (None: $PULSEGATED_DATA, "
+                        "else the user cache)")
     p.add_argument("--checkpoint-dir", default=None,
-                   help="write checkpoint.npz every half epoch and final.npz at the end")
-    p.add_argument("--resume", action="store_true", help="continue from --checkpoint-dir")
+                   help="write checkpoint.npz every half epoch (keeping the previous one), "
+                        "final.npz at the end and run.json (settings, data checksums); locked "
+                        "while the run lives")
+    p.add_argument("--resume", action="store_true",
+                   help="continue the run in --checkpoint-dir from its newest good checkpoint")
+    p.add_argument("--overwrite", action="store_true",
+                   help="start afresh in a --checkpoint-dir that already holds a run (deletes it)")
     p.add_argument("--eval-train", type=int, default=10000,
-                   help="evaluate on the first N training samples (default 10000; 0: none)")
+                   help="evaluate on the first N training samples (0: none)")
     p.add_argument("--eval-test", type=int, default=None,
-                   help="evaluate on the first N test samples (default: all)")
+                   help="evaluate on the first N test samples (None: all)")
     p.add_argument("--json", action="store_true",
-                   help="print one JSON object per evaluation, no progress bars")
+                   help="print one JSON object per evaluation, no progress bar")
 
 
 def config_from_args(args):
+    """The validated :class:`TrainConfig` of the command line (messages name the flags)."""
     from pulsegated.training.trainer import TrainConfig
     options = {}
     if args.device is not None:
@@ -63,8 +80,8 @@ def config_from_args(args):
         max_samples=args.max_samples,
         threshold=None if args.threshold is None else _threshold(args.threshold),
         n_hidden=args.hidden, data_dir=args.data_dir, checkpoint_dir=args.checkpoint_dir,
-        resume=args.resume, eval_train=args.eval_train, eval_test=args.eval_test,
-        backend_options=options).validate()
+        resume=args.resume, overwrite=args.overwrite, eval_train=args.eval_train,
+        eval_test=args.eval_test, backend_options=options).validate(FLAGS)
 
 
 def _print_record(rec: dict, as_json: bool) -> None:
@@ -78,7 +95,7 @@ def _print_record(rec: dict, as_json: bool) -> None:
     if "train" in rec:
         line += f"  | train potential {100 * rec['train']['acc_potential']:.2f}%"
     if rec.get("samples_per_s"):
-        line += f"  | {rec['samples_per_s']:.0f} samples/s"
+        line += f"  | training {rec['samples_per_s']:.0f} samples/s"
     print(line, file=sys.stdout, flush=True)
 
 
@@ -86,5 +103,13 @@ def run(args) -> int:
     from pulsegated.training.trainer import Trainer
     config = config_from_args(args)
     trainer = Trainer(config, progress=not args.json)
-    trainer.run(on_eval=lambda rec: _print_record(rec, args.json))
+    first = [True]
+
+    def report(rec):
+        if first[0] and args.json:  # the first record of a process says which data it used
+            rec = {**rec, "data": trainer.data_info}
+        first[0] = False
+        _print_record(rec, args.json)
+
+    trainer.run(on_eval=report)
     return 0

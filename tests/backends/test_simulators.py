@@ -112,3 +112,23 @@ def test_sample_data_is_checked_before_running(make_sim):
     with pytest.raises(UsageError, match="'targets' must be 0/1"):
         sim.run_samples({"pixels": np.zeros((2, 6)), "targets": np.full((2, 3), 2)})
     assert sim.t == 0
+
+
+@pytest.mark.parametrize("bad,message", [
+    (np.full((2, 3), 0.5), r"'targets' must be 0/1 .*; found 0.5"),
+    (np.full((2, 3), np.nan), r"'targets' must be 0/1 .*; found nan"),
+    (np.full((2, 3), "1"), r"'targets' must be a numeric array of 0/1 .*got dtype <U1"),
+    (np.full((2, 3), None), r"'targets' must be a numeric array of 0/1 .*got dtype object"),
+])
+def test_sample_data_must_be_exactly_binary(make_sim, bad, message):
+    from pulsegated.errors import UsageError
+    W1, W2 = rule.init_weights(6, 4, 3, 0)
+    sim = make_sim(training_circuit(W1, W2))
+    before = sim.weights("W2").copy()
+    with pytest.raises(UsageError, match=message):
+        sim.run_samples({"pixels": np.ones((2, 6), np.uint8), "targets": bad})
+    assert sim.t == 0
+    np.testing.assert_array_equal(sim.weights("W2"), before)
+    # floats that are exactly 0/1 and booleans are spikes
+    sim.run_samples({"pixels": np.ones((2, 6)), "targets": np.eye(3, dtype=bool)[[0, 1]]})
+    assert sim.t > 0

@@ -71,6 +71,9 @@ def test_resume_refuses_a_different_run(tmp_path):
     Trainer(cfg(tmp_path), progress=False, data=data).run(stop_after_checkpoints=1)
     with pytest.raises(UsageError, match="different run"):
         Trainer(cfg(tmp_path, resume=True, seed=8), progress=False, data=data)
+    with pytest.raises(UsageError, match="written by the reference backend; resume it with the "
+                                         "reference backend, not loihi"):
+        Trainer(cfg(tmp_path, resume=True, backend="loihi"), progress=False, data=data)
     with pytest.raises(UsageError, match="no checkpoint"):
         Trainer(cfg(tmp_path / "empty", resume=True), progress=False, data=data)
 
@@ -92,11 +95,24 @@ def test_checkpoint_write_is_atomic(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("kw,message", [
     (dict(dataset="cifar"), "unknown dataset 'cifar'"),
-    (dict(epochs=0), "epochs must be at least 1"),
+    (dict(epochs=0), "epochs must be a positive integer, got 0"),
+    (dict(epochs=-1), "epochs must be a positive integer, got -1"),
+    (dict(n_hidden=0), "n_hidden must be a positive integer, got 0"),
     (dict(max_samples=0), "max_samples must be a positive integer"),
-    (dict(resume=True), "resume needs a checkpoint directory"),
+    (dict(resume=True), "resume needs checkpoint_dir"),
+    (dict(overwrite=True), "overwrite needs checkpoint_dir"),
     (dict(backend="tpu"), "unknown backend 'tpu'"),
+    (dict(threshold="any"), "already binarised; threshold does not apply"),
+    (dict(data_dir="/nonexistent/pulsegated-data"), "data_dir /nonexistent/pulsegated-data does "
+                                                    "not exist"),
 ])
 def test_bad_config(kw, message):
     with pytest.raises(UsageError, match=message):
         Trainer(cfg(**kw), progress=False, data=synthetic())
+
+
+def test_validate_names_fields_as_told():
+    with pytest.raises(UsageError, match="^--hidden must be a positive integer, got 0$"):
+        cfg(n_hidden=0).validate({"n_hidden": "--hidden"})
+    with pytest.raises(UsageError, match="^--resume needs --checkpoint-dir$"):
+        cfg(resume=True).validate({"resume": "--resume", "checkpoint_dir": "--checkpoint-dir"})

@@ -113,3 +113,24 @@ def test_standalone_full_size_10000_mnist_samples(data_dir, tmp_path):
     np.testing.assert_array_equal(b.weights()[0], R1)
     np.testing.assert_array_equal(b.weights()[1], R2)
     assert all(copies_consistent(b.plastic_weights()).values())
+
+
+def test_saturated_run_resumes_bit_identical_and_matches_loihi():
+    """Brian2 keeps the chip's saturated negated copy and resumes from the full plastic state."""
+    from pulsegated.backends.loihi import LoihiBackend
+    rng = np.random.default_rng(11)
+    W1, W2 = rule.init_weights(30, 20, 5, rng)
+    W1, W2 = np.clip(W1 * 3, -240, 240), np.clip(W2 * 3, -240, 240)
+    W2 = np.where(rng.random(W2.shape) < 0.3, -256, W2)
+    X = (rng.random((8, 30)) < 0.4).astype(np.uint8)
+    y = rng.integers(0, 5, 8)
+    loihi = LoihiBackend(W1, W2)
+    loihi.train(X, y)
+    first = Brian2Backend(W1, W2, codegen="numpy", chunk=4)
+    first.train(X[:4], y[:4])
+    state = first.plastic_state()
+    assert (state["W2T_minus"] != -state["W2"].T).any()
+    resumed = Brian2Backend.restore(*first.weights(), state, codegen="numpy", chunk=4)
+    resumed.train(X[4:], y[4:])
+    for name, w in loihi.plastic_state().items():
+        np.testing.assert_array_equal(resumed.plastic_state()[name], w, err_msg=name)

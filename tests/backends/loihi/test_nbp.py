@@ -102,3 +102,64 @@ def test_backend_rejects_bad_input():
         b.train(np.full((2, 8), 3), np.zeros(2, int))
     with pytest.raises(UsageError, match=r"shape \(n_samples, 8\)"):
         b.infer(np.zeros((2, 7), np.uint8))
+
+
+def saturated_problem(n=50):
+    """A small problem starting with 30 % of W2 at -256, where the chip's negated copy holds 254."""
+    rng = np.random.default_rng(11)
+    W1, W2 = rule.init_weights(30, 20, 5, rng)
+    W1, W2 = np.clip(W1 * 3, -240, 240), np.clip(W2 * 3, -240, 240)
+    W2 = np.where(rng.random(W2.shape) < 0.3, -256, W2)
+    X = (rng.random((n, 30)) < 0.4).astype(np.uint8)
+    return W1, W2, X, rng.integers(0, 5, n)
+
+
+def test_saturated_weights_build_and_resume_bit_identical():
+    """A run past W2 = -256 resumes exactly from the full plastic state (all eight copies)."""
+    W1, W2, X, y = saturated_problem()
+    whole = LoihiBackend(W1, W2)  # builds: the negated copy of -256 is 254, as on the chip
+    assert whole.plastic_state()["W2T_minus"].max() == 254
+    whole.train(X, y)
+    R1, R2 = W1.copy(), W2.copy()
+    train_epoch(R1, R2, X, y)
+    assert not np.array_equal(whole.weights()[0], R1), "saturation must matter in this problem"
+    first = LoihiBackend(W1, W2)
+    first.train(X[:20], y[:20])
+    state = first.plastic_state()
+    assert set(state) == set(PLASTIC)
+    assert (state["W2T_minus"] != -state["W2"].T).sum() > 10
+    resumed = LoihiBackend.restore(*first.weights(), state)
+    resumed.train(X[20:], y[20:])
+    for name, w in whole.plastic_state().items():
+        np.testing.assert_array_equal(resumed.plastic_state()[name], w, err_msg=name)
+    # from W1, W2 alone the negated copy is re-derived and the continuation differs
+    naive = LoihiBackend(*first.weights())
+    naive.train(X[20:], y[20:])
+    assert not np.array_equal(naive.plastic_state()["W2T_minus"],
+                              whole.plastic_state()["W2T_minus"])
+
+
+def test_restore_checks_the_plastic_state():
+    from pulsegated.errors import UsageError
+    W1, W2, _, _ = saturated_problem()
+    state = LoihiBackend(W1, W2).plastic_state()
+    with pytest.raises(UsageError, match="W2 does not match"):
+        LoihiBackend.restore(W1, W2 + 2 * (W2 < 254), state)
+    with pytest.raises(UsageError, match="unknown plastic connection"):
+        LoihiBackend.restore(W1, W2, {**state, "W3": state["W2"]})
+
+
+def test_float_and_bool_inputs_train_like_uint8_and_others_are_refused():
+    from pulsegated.errors import UsageError
+    W1, W2, X, y = random_problem(4, n=20)
+    a, b = LoihiBackend(W1, W2), LoihiBackend(W1, W2)
+    a.train(X, y)
+    b.train(X.astype(np.float64), y)
+    np.testing.assert_array_equal(a.weights()[0], b.weights()[0])
+    for bad, found in ((X * 0.5, "found 0.5"), (np.where(X, np.nan, 0.0), "found nan"),
+                       (X * 255, "found 255")):
+        with pytest.raises(UsageError, match=f"X must be 0/1 .*; {found}"):
+            a.train(bad, y)
+        with pytest.raises(UsageError, match=f"X must be 0/1 .*; {found}"):
+            a.infer(bad)
+    np.testing.assert_array_equal(a.weights()[0], b.weights()[0])

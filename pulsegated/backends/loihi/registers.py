@@ -20,8 +20,8 @@ mantissa precision and, for a negative exponent, again to a multiple of ``2**-we
 the chip's shift is exact; the *chip* floors whatever mantissa is stored, which matters for
 mantissas given explicitly (``Connection.weight_exp``) and for learnt ones.
 
-Order of operations in one step ``t`` (shared spec, Loihi arithmetic section 1; identical to
-nengo-loihi's emulator, which the tests use as an oracle)::
+Order of operations in one step ``t`` (identical to nengo-loihi's emulator, which the tests use as
+an oracle)::
 
     q   = wrap22(sum of weights arriving at t)            # input accumulator, Q_BITS + sign
     u   = wrap24(decay(u, decayU + 1) + q)                 # current, U_BITS + sign
@@ -35,6 +35,11 @@ with ``decay(x, d) = sign(x) * ((|x| * (4096 - d)) >> 12)`` (truncation toward z
 Effective decays: ``delta_u = decayU + 1`` (1..4096), ``delta_v = decayV`` (0..4096; 4096 is
 accepted although the register is documented as 12 bits wide: how the chip encodes the full voltage
 decay that the nBP circuit uses is an open point of the public record).
+
+Voltage bounds: the chip holds vMin and vMax once per core, as exponents: ``vMin = -(2**a - 1)``
+(a = 0..23) and ``vMax = 2**(9 + 2b) - 1`` (b = 0..7).  The discretizer sets them per population
+(every population on its own core) and refuses other values; :func:`program_from_synapses` takes
+any value in the 24-bit range.
 """
 
 from __future__ import annotations

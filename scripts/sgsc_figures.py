@@ -5,10 +5,10 @@ sgsc_transfer_spiking.png (2 with spiking points), sgsc_raster.png (3), sgsc_rob
 sgsc_copy.png and sgsc_copy_spiking.png (5), sgsc_synfire_baseline.png (the classic synfire
 chain); numbers to results/sgsc_robustness.json and results/sgsc_copy.json.
 
-    python scripts/sgsc_figures.py [--fast] [--only PART] [--seeds 0 1 2 3 4]
+    python scripts/sgsc_figures.py [--fast] [--only PART ...] [--seeds 0 1 2 3 4]
     python scripts/sgsc_figures.py --only robustness --from-results   # replot, no simulation
 
-PART is one of all, copy, meanfield, transfer, raster, robustness, synfire.  The robustness
+PART is any of all, copy, meanfield, transfer, raster, robustness, synfire.  The robustness
 sweep runs every point for each seed (different connectivity, initial phases, jitter draws) and
 plots mean +- sd over the seeds.
 """
@@ -133,10 +133,10 @@ def robustness(base, history, seeds, fast: bool) -> dict:
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--fast", action="store_true")
-    ap.add_argument("--only", default="all",
+    ap.add_argument("--only", default=["all"], nargs="+",
                     choices=("all", "copy", "meanfield", "transfer", "raster", "robustness",
                              "synfire"),
-                    help="one part only ('copy': figures 5 and results/sgsc_copy.json)")
+                    help="these parts only ('copy': figures 5 and results/sgsc_copy.json)")
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4],
                     help="seeds of the robustness sweep (default 0 1 2 3 4)")
     ap.add_argument("--from-results", action="store_true",
@@ -144,42 +144,44 @@ def main():
     args = ap.parse_args()
     FIGURES.mkdir(exist_ok=True)
     RESULTS.mkdir(exist_ok=True)
-    part = args.only
-    if part in ("all", "copy"):
+    parts = set(args.only)
+    if "all" in parts:
+        parts = {"copy", "meanfield", "transfer", "raster", "robustness", "synfire"}
+    if "copy" in parts:
         write_json(RESULTS / "sgsc_copy.json", copy_figures(args.fast))
-    if part in ("all", "meanfield"):
+    if "meanfield" in parts:
         for p in F.make_figures(FIGURES):
             print("wrote", p)
-    if part == "robustness" and args.from_results:
+    if "robustness" in parts and args.from_results:
         save(F.plot_robustness(json.loads(ROBUSTNESS_JSON.read_text())),
              FIGURES / "sgsc_robustness.png")
-        return
+        parts.discard("robustness")
     base = history = None
-    if part in ("all", "transfer", "raster", "robustness"):
+    if parts & {"transfer", "raster", "robustness"}:
         base, history = calibrated_base(args.fast)
     previous = json.loads(ROBUSTNESS_JSON.read_text()) if ROBUSTNESS_JSON.exists() else {}
-    if part in ("all", "transfer"):
+    if "transfer" in parts:
         amps = np.linspace(0.1, 0.9, 5 if args.fast else 9)
         chains = {a: run_chain(a, base, seed=50 + k, codegen="numpy") for k, a in enumerate(amps)}
         save(F.plot_transfer_spiking(chains, stages=(1, 4, 7)),
              FIGURES / "sgsc_transfer_spiking.png")
         previous["eight_stage_mae"] = {f"{a:.2f}": float(np.mean(np.abs(c[1:] - a)))
                                        for a, c in chains.items()}
-        if part == "transfer":
+        if "robustness" not in parts:
             write_json(ROBUSTNESS_JSON, previous)
-    if part in ("all", "raster"):
+    if "raster" in parts:
         small = replace(base, n=200, n_stages=6)
         runs = {a: run_chain(a, small, seed=7, codegen="numpy", record_spikes=True)[1]
                 for a in (0.2, 0.5, 0.85)}
         save(F.plot_chain_raster(runs, small.dt, small.T, small.n_stages),
              FIGURES / "sgsc_raster.png")
-    if part in ("all", "robustness"):
+    if "robustness" in parts:
         results = robustness(base, history, args.seeds, args.fast)
         if "eight_stage_mae" in previous:
             results["eight_stage_mae"] = previous["eight_stage_mae"]
         write_json(ROBUSTNESS_JSON, results)
         save(F.plot_robustness(results), FIGURES / "sgsc_robustness.png")
-    if part in ("all", "synfire"):
+    if "synfire" in parts:
         grid = propagation_grid(codegen="numpy")
         save(F.plot_synfire_grid(grid).figure, FIGURES / "sgsc_synfire_baseline.png")
 

@@ -89,3 +89,26 @@ def test_gate_phases_follow_the_schedule(recorded):
     phases = gate_phases(c)
     assert phases["g00"] == (11, 0) and phases["g01"] == (0, 1) and phases["g11"] == (10, 11)
     assert band_label(c, "o") == "o (4)"
+
+
+def test_save_learning_cycle_writes_the_sample_it_is_given(recorded, tmp_path):
+    from pulsegated.plotting import nbp
+
+    c, spikes = recorded
+    shown = {}
+    original = nbp.plot_raster
+
+    def spy(circuit, spk, **kw):
+        ax = original(circuit, spk, **kw)
+        shown.update(xlim=ax.get_xlim(), missing=unlabelled_axes(ax.figure),
+                     overlap=legend_overlaps_data(ax))
+        return ax
+
+    nbp.plot_raster = spy
+    try:
+        path = nbp.save_learning_cycle(c, spikes, 2, tmp_path / "cycle.png")
+    finally:
+        nbp.plot_raster = original
+    assert path.read_bytes()[:4] == b"\x89PNG"
+    assert shown == {"xlim": (c.schedule.step(2, 0) - 0.5, c.schedule.step(3, 0) - 0.5),
+                     "missing": [], "overlap": 0}

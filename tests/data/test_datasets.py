@@ -49,3 +49,25 @@ def test_builtin_file_is_small():
     assert ref.is_file()
     with resources.as_file(ref) as p:
         assert p.stat().st_size < 1_000_000
+
+
+def test_empty_split_is_an_error_naming_the_file(tmp_path):
+    import pytest
+    from pulsegated.data import IDXFormatError, write_idx
+    folder = tmp_path / "mnist"
+    for split, n in (("train", 0), ("t10k", 3)):
+        write_idx(folder / f"{split}-images-idx3-ubyte", np.zeros((n, 28, 28), np.uint8))
+        write_idx(folder / f"{split}-labels-idx1-ubyte", np.zeros(n, np.uint8))
+    with pytest.raises(IDXFormatError, match=f"{folder / 'train-images-idx3-ubyte'}: the header "
+                                             f"declares 0 samples"):
+        load_preprocessed("mnist", "train", data_dir=tmp_path)
+    assert load_preprocessed("mnist", "test", data_dir=tmp_path)[0].shape == (3, 400)
+
+
+def test_provenance_checksums_match_the_canonical_files(data_dir):
+    from pulsegated.data.datasets import DATASETS, provenance
+    info = provenance("mnist", data_dir)
+    assert info["dataset"] == "mnist" and len(info["files"]) == 4
+    for name, entry in info["files"].items():
+        canonical = name[:-3] if name.endswith(".gz") else name
+        assert entry == {"md5": DATASETS["mnist"].md5[canonical], "canonical": True}

@@ -71,3 +71,11 @@ def test_write_is_atomic(tmp_path):
     with pytest.raises(ValueError, match="cannot hold dtype"):
         write_idx(tmp_path / "c.idx", np.zeros(3, dtype=np.complex64))
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("shape", [(0, 28, 28), (0,), (3, 0)])
+def test_zero_sample_files_are_valid_idx(tmp_path, shape):
+    for name in ("z.idx", "z.idx.gz"):
+        write_idx(tmp_path / name, np.zeros(shape, np.uint8))
+        a = read_idx(tmp_path / name)
+        assert a.shape == shape and a.dtype == np.uint8

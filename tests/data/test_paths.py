@@ -46,16 +46,29 @@ def test_missing_dataset_message_lists_every_place(isolated, monkeypatch):
     write_idx(isolated / "env" / "fashion-mnist" / "train-images-idx3-ubyte.gz",
               np.zeros((1, 28, 28), np.uint8))
     monkeypatch.setenv("PULSEGATED_DATA", str(isolated / "env"))
-    (isolated / "explicit").mkdir()
     with pytest.raises(DatasetNotFoundError) as e:
-        load_dataset("fashion-mnist", data_dir=isolated / "explicit")
+        load_dataset("fashion-mnist")
     msg = str(e.value)
     lines = msg.splitlines()
-    assert str(isolated / "explicit" / "fashion-mnist") in lines[1] and "folder missing" in lines[1]
-    assert "$PULSEGATED_DATA" in lines[2] and "missing train-labels-idx1-ubyte" in lines[2]
-    assert "train-images-idx3-ubyte," not in lines[2]
-    assert "user cache" in lines[3]
+    assert "$PULSEGATED_DATA" in lines[1] and "missing train-labels-idx1-ubyte" in lines[1]
+    assert "train-images-idx3-ubyte," not in lines[1]
+    assert "user cache" in lines[2]
     assert "pulsegated data download fashion-mnist" in msg
+
+
+def test_explicit_dir_is_the_only_place_looked_in(isolated, monkeypatch):
+    fake_mnist(isolated / "env", value=2)
+    monkeypatch.setenv("PULSEGATED_DATA", str(isolated / "env"))
+    (isolated / "explicit" / "mnist").mkdir(parents=True)
+    write_idx(isolated / "explicit" / "mnist" / "train-images-idx3-ubyte.gz",
+              np.zeros((1, 28, 28), np.uint8))
+    with pytest.raises(DatasetNotFoundError) as e:
+        load_dataset("mnist", data_dir=isolated / "explicit")
+    msg = str(e.value)
+    assert msg.count("\n") == 0, "one line"
+    assert "given explicitly" in msg and str(isolated / "explicit" / "mnist") in msg
+    assert "missing train-labels-idx1-ubyte" in msg and str(isolated / "env") not in msg
+    assert search_path(isolated / "explicit") == [(isolated / "explicit", "data_dir argument")]
 
 
 def test_explicit_dir_must_exist(isolated):

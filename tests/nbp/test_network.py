@@ -60,3 +60,23 @@ def test_bad_weights_are_refused():
         training_circuit(W1, W2[:, :-1])
     with pytest.raises(CircuitError, match="integer"):
         training_circuit(W1.astype(float), W2)
+
+
+def test_saturated_w2_builds_with_the_chips_negated_copy_and_copies_override():
+    W1, W2 = rule.init_weights(8, 6, 3, 0)
+    W2[0, :3] = -256
+    c = training_circuit(W1, W2)  # -(-256) = 256 does not fit: the chip's copy holds 254
+    minus = c.connections["W2T_minus"].weight  # (pre oT_minus, post h1T): -W2
+    assert minus[0, :3].tolist() == [254, 254, 254]
+    np.testing.assert_array_equal(minus[1:], -W2[1:])
+    np.testing.assert_array_equal(minus[0, 3:], -W2[0, 3:])
+    ok = copies_consistent({k: c.connections[k].weight for k in PLASTIC})
+    assert [k for k, v in ok.items() if not v] == ["W2T_minus"]
+    explicit = minus.copy()
+    explicit[0, 0] = 252  # a saturated copy that moved on: kept as given
+    c2 = training_circuit(W1, W2, copies={"W2T_minus": explicit})
+    assert c2.connections["W2T_minus"].weight[0, 0] == 252
+    with pytest.raises(CircuitError, match="plastic copy W2T_minus: expected shape"):
+        training_circuit(W1, W2, copies={"W2T_minus": explicit[:, :1]})
+    with pytest.raises(CircuitError, match="unknown plastic connection"):
+        training_circuit(W1, W2, copies={"W9": explicit})

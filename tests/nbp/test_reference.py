@@ -94,3 +94,35 @@ def test_backend_interface_and_bad_input():
         ReferenceBackend(W1 + 1, W2)
     with pytest.raises(UsageError, match="no options"):
         ReferenceBackend(W1, W2, device="gpu")
+
+
+@pytest.mark.parametrize("bad,found", [
+    (np.full((3, 8), 255, np.uint8), "found 255"),
+    (np.full((3, 8), 0.5), "found 0.5"),
+    (np.full((3, 8), np.nan), "found nan"),
+    (np.full((3, 8), -1), "found -1"),
+])
+def test_raw_pixels_and_non_binary_input_are_refused(bad, found):
+    W1, W2 = rule.init_weights(8, 6, 3, 0)
+    b = ReferenceBackend(W1, W2)
+    for call in (lambda: b.infer(bad), lambda: b.train(bad, np.zeros(3, int)),
+                 lambda: train_epoch(W1.copy(), W2.copy(), bad, np.zeros(3, int))):
+        with pytest.raises(UsageError, match=rf"^X must be 0/1 \(binary spikes.*\); {found}$"):
+            call()
+    with pytest.raises(UsageError, match="X must be a numeric array of 0/1"):
+        b.infer(np.full((3, 8), "1"))
+    np.testing.assert_array_equal(b.weights()[0], W1)
+    # floats exactly 0/1 and booleans are the same input as uint8
+    X = (np.random.default_rng(1).random((3, 8)) < 0.5)
+    np.testing.assert_array_equal(b.infer(X.astype(float)).potential,
+                                  b.infer(X.astype(np.uint8)).potential)
+
+
+def test_reference_state_is_just_the_weights():
+    W1, W2 = rule.init_weights(8, 6, 3, 0)
+    b = ReferenceBackend(W1, W2)
+    assert b.plastic_state() == {}
+    r = ReferenceBackend.restore(*b.weights(), {})
+    np.testing.assert_array_equal(r.weights()[1], W2)
+    with pytest.raises(UsageError, match="keeps no plastic state beyond W1, W2"):
+        ReferenceBackend.restore(W1, W2, {"W2T_minus": W2.T})

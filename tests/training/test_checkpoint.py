@@ -159,3 +159,37 @@ def test_orphaned_temporaries_are_removed_at_the_next_start(tmp_path):
     keep.write_text("mine")
     Trainer(cfg(tmp_path, resume=True), progress=False, data=data).close()
     assert not orphan.exists() and keep.exists()
+
+
+@pytest.fixture
+def saturated_init(monkeypatch):
+    """Initial weights with 30 % of W2 at -256 (where the chip's negated copy holds 254)."""
+    from pulsegated.nbp import rule
+    real = rule.init_weights
+
+    def init(n_in, n_hidden, n_out, rng):
+        W1, W2 = real(n_in, n_hidden, n_out, rng)
+        W1, W2 = np.clip(W1 * 3, -240, 240), np.clip(W2 * 3, -240, 240)
+        return W1, np.where(np.random.default_rng(0).random(W2.shape) < 0.3, -256, W2)
+    monkeypatch.setattr(rule, "init_weights", init)
+
+
+@pytest.mark.parametrize("stop_after", [1, 2])
+def test_loihi_run_past_saturation_resumes_bit_identical(tmp_path, saturated_init, stop_after):
+    from pulsegated.nbp.network import PLASTIC
+    data = synthetic(n=300)
+    kw = dict(epochs=2, backend="loihi", n_hidden=20, eval_train=0)
+    whole = Trainer(cfg(tmp_path / "whole", **kw), progress=False, data=data)
+    whole.run()
+    Trainer(cfg(tmp_path / "part", **kw), progress=False, data=data).run(
+        stop_after_checkpoints=stop_after)
+    ck = Checkpoint.load(tmp_path / "part" / "checkpoint.npz")
+    assert ck.backend == "loihi" and set(ck.plastic) == set(PLASTIC)
+    assert (ck.plastic["W2T_minus"] != -ck.W2).any()  # the saturated copy is what is stored
+    resumed = Trainer(cfg(tmp_path / "part", resume=True, **kw), progress=False, data=data)
+    resumed.run()
+    for name, w in whole.backend.plastic_state().items():
+        np.testing.assert_array_equal(resumed.backend.plastic_state()[name], w, err_msg=name)
+    final = Checkpoint.load(tmp_path / "part" / "final.npz")
+    np.testing.assert_array_equal(final.W1, whole.backend.weights()[0])
+    assert [r["test"] for r in resumed.history] == [r["test"] for r in whole.history]

@@ -161,7 +161,8 @@ def plot_weight_changes(before: tuple, after: tuple, max_rows: int = 40, vmax: f
     fig, axes = subplots(1, 2, figsize=(11, 3.4))
     _, im, _ = plot_weight_change(d2, axes[0], pre="hidden neuron", post="output neuron",
                                   title="ΔW2 (output × hidden)", vmax=vmax, colorbar=False)
-    plot_weight_change(d1, axes[1], rows=changed[:max_rows] if len(changed) else None, pre="input pixel",
+    rows = changed[:max_rows] if len(changed) else None
+    plot_weight_change(d1, axes[1], rows=rows, pre="input pixel",
                        post="hidden neuron",
                        title=f"ΔW1: {len(changed)} hidden neurons changed"
                              + (f", first {max_rows} shown" if len(changed) > max_rows else ""),

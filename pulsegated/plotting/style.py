@@ -263,7 +263,8 @@ def unlabelled_axes(fig) -> list:
             has_ticks = any(t.get_text() for t in axis.get_ticklabels()) or len(axis.get_ticklocs())
             shared_label = _shared_label(ax, name)
             if has_ticks and axis.get_visible() and not (label or shared_label):
-                missing.append(f"axes {k} ({ax.get_title() or ax.get_title('left')!r}): no {name} label")
+                title = ax.get_title() or ax.get_title("left")
+                missing.append(f"axes {k} ({title!r}): no {name} label")
     return missing
 
 
@@ -332,7 +333,8 @@ def legend_overlaps_data(ax) -> int:
             (x0, y0), (x1, y1) = xy[0], xy[-1]
             if y0 == y1 and box.y0 < y0 < box.y1 and min(x0, x1) < box.x1 and max(x0, x1) > box.x0:
                 count += 1
-            elif x0 == x1 and box.x0 < x0 < box.x1 and min(y0, y1) < box.y1 and max(y0, y1) > box.y0:
+            elif (x0 == x1 and box.x0 < x0 < box.x1 and min(y0, y1) < box.y1
+                  and max(y0, y1) > box.y0):
                 count += 1
     return count
 

@@ -170,6 +170,12 @@ def add_spiking_points(ax, chains: dict, stages=(1, 4, 7)):
     for k, c, (m, ms, fill) in zip(stages, _STAGE_COLORS, _SPIKING_MARKERS):
         ax.plot(inputs, [chains[a][k] for a in inputs], ls="none", marker=m, color=c, ms=ms,
                 mfc=c if fill else "none", mew=1.1, zorder=5, label=f"spiking, {_stages_label(k)}")
+    legend = ax.get_legend()
+    if legend is not None:  # a transfer map's legend: add the spiking markers to it
+        handles = list(legend.legend_handles) + ax.get_lines()[-len(stages):]
+        labels = [t.get_text() for t in legend.get_texts()]
+        labels += [f"spiking, {_stages_label(k)}" for k in stages]
+        legend_outside(ax, "right", handles=handles, labels=labels)
     return ax
 
 

@@ -94,7 +94,7 @@ class Checkpoint:
             "format_version": np.int64(FORMAT_VERSION),
         }
         for name, m in self.plastic.items():
-            payload[_PLASTIC_PREFIX + name] = np.asarray(m, dtype=np.int64)
+            payload[_PLASTIC_PREFIX + name] = np.asarray(m, dtype=np.int16)  # [-256, 254] fits
         return payload
 
     def same_as(self, other: "Checkpoint") -> bool:

@@ -328,11 +328,6 @@ class Trainer:
                         data=self.data_info)
         ck.save(self._ckpt_dir / name,
                 keep_previous=self._ckpt_dir / PREVIOUS if name == CHECKPOINT else None)
-        if self.on_checkpoint is not None:
-            self.on_checkpoint(name)
-
-    #: Called with the file name after every checkpoint written (tests use it).
-    on_checkpoint: Callable[[str], None] | None = None
 
     def training_rate(self) -> float | None:
         """Training throughput of this process (samples/s; evaluation and startup excluded)."""

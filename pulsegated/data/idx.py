@@ -4,8 +4,8 @@ Layout: two zero bytes, a type code, the number of dimensions, one big-endian 32
 dimension, then the data (big-endian).  Every defect is reported as :class:`IDXFormatError` naming
 the file and saying what was expected.
 
-A header with a zero dimension (e.g. 0 samples) is valid IDX: :func:`read_idx` returns an empty array
-of that shape.  Whether an empty file is acceptable is up to the caller
+A header with a zero dimension (e.g. 0 samples) is valid IDX: :func:`read_idx` returns an empty
+array of that shape.  Whether an empty file is acceptable is up to the caller
 (:func:`pulsegated.data.load_dataset` refuses a dataset split without samples, naming the file).
 """
 

@@ -3,8 +3,9 @@
 A checkpoint is an ``.npz`` file written durably and atomically
 (:func:`pulsegated.atomic.atomic_open`: temporary file, fsync, re-read and verified, then renamed).
 The rolling ``checkpoint.npz`` keeps its predecessor as ``checkpoint.prev.npz``; :func:`load_latest`
-falls back to it (saying so) when the newest one is missing or damaged.  Every field is range-checked on load: a damaged or hand-edited
-file is refused with a one-line message naming the file and the field.
+falls back to it (saying so) when the newest one is missing or damaged.  Every field is
+range-checked on load: a damaged or hand-edited file is refused with a one-line message naming the
+file and the field.
 """
 
 from __future__ import annotations

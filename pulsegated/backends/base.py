@@ -182,6 +182,17 @@ def check_plastic_state(W1: np.ndarray, W2: np.ndarray, plastic: dict | None) ->
     return {k: v.astype(np.int64) for k, v in out.items()}
 
 
+def check_n_steps(n_steps) -> int:
+    """``n_steps`` as an int; :class:`~pulsegated.errors.UsageError` unless it is a non-negative
+    integer (bools and floats such as 1.5 are refused)."""
+    if isinstance(n_steps, (bool, np.bool_)) or not isinstance(n_steps, (int, np.integer)):
+        raise UsageError(f"n_steps must be a non-negative integer, got {n_steps!r} "
+                         f"({type(n_steps).__name__})")
+    if n_steps < 0:
+        raise UsageError(f"n_steps must be a non-negative integer, got {n_steps}")
+    return int(n_steps)
+
+
 def check_sample_data(circuit, data: Mapping[str, np.ndarray]) -> tuple[int, dict]:
     """Validate the per-sample data of a scheduled circuit's data sources.
 

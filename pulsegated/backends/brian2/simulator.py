@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pulsegated.backends.base import CircuitSimulator, check_sample_data
+from pulsegated.backends.base import CircuitSimulator, check_n_steps, check_sample_data
 from pulsegated.backends.brian2.builder import build
 from pulsegated.errors import UsageError
 
@@ -69,12 +69,7 @@ class Brian2Simulator(CircuitSimulator):
         return int(round(float(self.b2c.network.t / self.b2c.dt)))
 
     def run_steps(self, n_steps: int) -> None:
-        if isinstance(n_steps, (bool, np.bool_)) or not isinstance(n_steps, (int, np.integer)):
-            raise UsageError(f"n_steps must be a non-negative integer, got {n_steps!r} "
-                             f"({type(n_steps).__name__})")
-        if n_steps < 0:
-            raise UsageError(f"n_steps must be a non-negative integer, got {n_steps}")
-        n_steps = int(n_steps)
+        n_steps = check_n_steps(n_steps)
         if n_steps:
             self.b2c.network.run(n_steps * self.b2c.dt, namespace={})
 

@@ -6,22 +6,12 @@ import time
 
 import numpy as np
 
-from pulsegated.backends.base import CircuitSimulator, check_sample_data
+from pulsegated.backends.base import CircuitSimulator, check_n_steps, check_sample_data
 from pulsegated.backends.loihi.discretize import discretize
 from pulsegated.backends.loihi.emulator import Emulator
 from pulsegated.errors import UsageError
 
-__all__ = ["LoihiSimulator", "check_n_steps"]
-
-
-def check_n_steps(n_steps) -> int:
-    """``n_steps`` as an int; :class:`UsageError` unless it is a non-negative integer."""
-    if isinstance(n_steps, (bool, np.bool_)) or not isinstance(n_steps, (int, np.integer)):
-        raise UsageError(f"n_steps must be a non-negative integer, got {n_steps!r} "
-                         f"({type(n_steps).__name__})")
-    if n_steps < 0:
-        raise UsageError(f"n_steps must be a non-negative integer, got {n_steps}")
-    return int(n_steps)
+__all__ = ["LoihiSimulator"]
 
 
 class LoihiSimulator(CircuitSimulator):

@@ -97,7 +97,7 @@ def robustness(base, history, seeds, fast: bool) -> dict:
     """
     amps = np.linspace(0.1, 0.9, 5 if fast else 9)[::2]
     results = {"calibration": history, "S": base.S, "n": base.n,
-               "inputs": [float(a) for a in amps], "seeds": list(seeds),
+               "inputs": [round(float(a), 6) for a in amps], "seeds": list(seeds),
                "statistic": "mean |amplitude error| over 8 stages and the inputs, fraction of "
                             "g0, per seed; mean and sd (ddof=1) over the seeds",
                "run_seed": "input k of seed s: Brian2 seed 200 + 100 s + k"}

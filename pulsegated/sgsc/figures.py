@@ -309,7 +309,14 @@ def plot_robustness(results: dict):
         reference_line(ax, 5, "5 % of g0", side="right")
         ax.set_xlabel(name)
         ax.grid(alpha=0.3)
-        ax.set_ylim(bottom=0)
+    top = max(max(np.max(line.get_ydata()) for line in ax.lines if len(line.get_ydata()))
+              for ax in axes[0])
+    top = max(top, max(float(np.max(c[0].get_ydata() + 0)) for ax in axes[0]
+                       for c in ax.containers))
+    for ax in axes[0]:
+        ax.relim()
+        ax.autoscale_view()
+    axes[0][0].set_ylim(0, max(axes[0][0].get_ylim()[1], 1.05 * top, 6.0))
     statistic = (f"mean ± sd over {n_seeds} seeds (dots: single seeds)" if n_seeds > 1
                  else "one seed")
     axes[0][0].set_ylabel(f"mean |amplitude error|, 8 stages (% of g0)\n{statistic}")

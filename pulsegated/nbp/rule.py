@@ -57,7 +57,7 @@ def forward(W1: np.ndarray, W2: np.ndarray, X: np.ndarray) -> dict:
     """Forward pass of a batch (no learning).
 
     Returns a dict with int64 ``z1`` (n, n_hidden), ``z2`` (n, n_out) and bool ``h``, ``o``.
-    Uses float64 matrix products, exact for these magnitudes (|z| < 2**53).
+    Uses float64 matrix products, exact for these magnitudes (``|z| < 2**53``).
     """
     X = np.asarray(X)
     z1 = np.rint(X.astype(np.float64) @ W1.T.astype(np.float64)).astype(np.int64)

@@ -17,8 +17,9 @@ from pulsegated.plotting.style import (labelled_colorbar, panel_title, save_figu
 __all__ = ["save_learning_cycle", "save_accuracy_curve", "plot_weight_change",
            "plot_weight_changes", "WEIGHT_UNIT"]
 
-#: Unit of the plastic weights (signed integers, clipped to +-240 on the chip).
-WEIGHT_UNIT = "integer weight units"
+#: Unit of the nBP weights: integers in 1/1024 of the firing threshold (learning keeps them even
+#: and in the chip's mixed 8-bit range [-256, 254]).
+WEIGHT_UNIT = "1/1024 of the firing threshold"
 
 
 @styled

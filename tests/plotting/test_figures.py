@@ -112,7 +112,7 @@ def test_weight_change_colorbar_units_and_centred_scale():
     dW = np.zeros((10, 30), dtype=int)
     dW[2, 5], dW[7, 1] = 4, -2
     ax, im, cb = plot_weight_change(dW, pre="hidden neuron", post="output neuron")
-    assert cb is not None and cb.ax.get_ylabel() == "weight change ΔW (integer weight units)"
+    assert cb is not None and cb.ax.get_ylabel() == "weight change ΔW (1/1024 of the firing threshold)"
     assert im.norm.vmin == -4 and im.norm.vmax == 4  # symmetric about no change
     assert ax.get_xlabel() == "hidden neuron (index)" and ax.get_ylabel() == "output neuron (index)"
     assert unlabelled_axes(ax.figure) == []
@@ -133,7 +133,7 @@ def test_weight_changes_of_one_step():
     A2[1, 4] -= 2
     fig = plot_weight_changes((W1, W2), (A1, A2))
     colorbars = [ax for ax in fig.axes if hasattr(ax, "_colorbar")]
-    assert len(colorbars) == 1 and "integer weight units" in colorbars[0].get_ylabel()
+    assert len(colorbars) == 1 and "1/1024 of the firing threshold" in colorbars[0].get_ylabel()
     assert "2 hidden neurons changed" in fig.axes[1].get_title("left")
     assert unlabelled_axes(fig) == []
     plt.close(fig)

@@ -17,7 +17,7 @@ os.environ.setdefault("NUMBA_NUM_THREADS", "1")
 
 import numpy as np  # noqa: E402
 
-from pulsegated.backends.loihi import LoihiBackend  # noqa: E402
+from pulsegated.nbp.spiking import LoihiBackend  # noqa: E402
 from pulsegated.nbp import rule  # noqa: E402
 from pulsegated.nbp.reference import ReferenceBackend  # noqa: E402
 from machine import describe  # noqa: E402

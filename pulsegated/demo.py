@@ -129,7 +129,7 @@ def _reference_weights(trainer, X, y):
 def _loihi_part(trainer, n) -> dict:
     import numpy as np
 
-    from pulsegated.backends.loihi import LoihiBackend
+    from pulsegated.nbp.spiking import LoihiBackend
     from pulsegated.nbp.network import copies_consistent
 
     print(f"2/3  the 12-phase spiking circuit on the Loihi integer emulator (3282 compartments, "

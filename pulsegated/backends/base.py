@@ -1,40 +1,49 @@
-"""The interfaces every backend implements.
+"""The interface every circuit simulator implements, and the input checks they share.
 
-Two levels, one implementation per backend for each (chosen by name, Lava style):
-
-* :class:`CircuitSimulator` runs any :class:`~pulsegated.circuit.Circuit` the backend supports:
-  step by step or sample by sample for scheduled circuits, with spike, state and weight probes.
-* :class:`TrainingBackend` trains the nBP network (batch size 1) and evaluates it; the reference
-  trainer implements it with exact integer arithmetic, the spiking backends by running the
-  12-phase training circuit and the 4-step inference circuit on a :class:`CircuitSimulator`.
+:class:`CircuitSimulator` runs any :class:`~pulsegated.circuit.Circuit` the backend supports: step
+by step, or sample by sample for scheduled circuits, with one way of reading what happened on every
+backend (:meth:`~CircuitSimulator.spikes`, :meth:`~CircuitSimulator.state`,
+:meth:`~CircuitSimulator.weights`) and of changing weights between runs
+(:meth:`~CircuitSimulator.set_weights`).  Backends know circuits only: algorithms (nBP, SGSC, ...)
+build circuit descriptions and drive simulators through this interface.
 """
 
 from __future__ import annotations
 
 import abc
-from typing import Callable, Mapping, NamedTuple
+from typing import Mapping
 
 import numpy as np
 
 from pulsegated.errors import UsageError
 
 
-class Inference(NamedTuple):
-    """Output of one inference pass over ``n`` samples."""
-
-    #: (n, n_out) bool: which output neurons spiked in the output phase.
-    spikes: np.ndarray
-    #: (n, n_out) int64: output membrane potential z2 (threshold units, the gate excluded).
-    potential: np.ndarray
-
-
 class CircuitSimulator(abc.ABC):
     """Runs a circuit description.
+
+    Get one with :func:`pulsegated.backends.Simulator` (``Simulator(circuit, backend="loihi")``).
+    Every backend reads results the same way:
+
+    ==============================  ==========================================================
+    ``spikes(population)``          ``(steps, indices)`` of every recorded spike
+    ``state(population, variable)`` ``(n_steps, n_neurons)`` trace of a variable recorded with
+                                    the ``record_state`` option
+    ``weights(connection)``         current dense ``(pre, post)`` matrix
+    ``set_weights(connection, W)``  replace it (between runs)
+    ``t``                           steps run so far
+    ``close()``                     release resources (also on leaving a ``with`` block)
+    ==============================  ==========================================================
 
     Parameters
     ----------
     circuit : Circuit
         Validated description.
+    record : iterable of str or None
+        Populations whose spikes are recorded (None: all).
+    record_state : dict, optional
+        ``{population: [variables]}`` recorded at every step (the variables a backend offers are
+        listed in its documentation; :class:`~pulsegated.circuit.LoihiCompartment` populations
+        offer ``u`` and ``v`` in raw chip units on every backend).
     **options
         Backend-specific options; unknown ones raise :class:`~pulsegated.errors.UsageError`.
     """
@@ -62,70 +71,42 @@ class CircuitSimulator(abc.ABC):
         """``(steps, indices)`` int64 arrays of every recorded spike of ``population``."""
 
     @abc.abstractmethod
+    def state(self, population: str, variable: str) -> np.ndarray:
+        """Recorded ``(n_steps, n_neurons)`` values of ``variable`` of ``population``.
+
+        Row ``s`` holds the value at the end of step ``s``.  Only variables named in the
+        ``record_state`` option are recorded; others raise :class:`~pulsegated.errors.UsageError`.
+        """
+
+    @abc.abstractmethod
     def weights(self, connection: str) -> np.ndarray:
         """Current dense ``(pre, post)`` weight matrix of a connection."""
+
+    def set_weights(self, connection: str, weights) -> None:
+        """Replace the dense ``(pre, post)`` weight matrix of a connection before the next run.
+
+        ``weights`` uses the layout and units of :meth:`weights`; entries outside the connection's
+        pattern (off the diagonal of a one-to-one connection, ...) must be 0.
+        """
+        raise UsageError(f"the {self.name or type(self).__name__} simulator cannot set weights")
 
     @property
     @abc.abstractmethod
     def t(self) -> int:
         """Number of steps run so far."""
 
-
-class TrainingBackend(abc.ABC):
-    """Online (batch size 1) training of the nBP network, and its evaluation.
-
-    Parameters
-    ----------
-    W1 : int array (n_hidden, n_in), W2 : int array (n_out, n_hidden)
-        Initial weights (even integers in [-256, 254]).
-    **options
-        Backend-specific options (e.g. ``device`` for Brian2); unknown ones raise
-        :class:`~pulsegated.errors.UsageError` before anything runs.
-    """
-
-    name: str = ""
-    #: Seconds spent on one-time compilation (excluded from throughput figures).
-    compile_time: float = 0.0
-
-    @abc.abstractmethod
-    def __init__(self, W1, W2, **options): ...
-
-    @abc.abstractmethod
-    def train(self, X: np.ndarray, labels: np.ndarray,
-              progress: Callable[[int], None] | None = None) -> None:
-        """Train on the samples in the given order.
-
-        ``X``: (n, n_in) uint8 of 0/1; ``labels``: (n,) ints in [0, n_out).  ``progress(k)`` is
-        called with the number of samples done since the last call.
-        """
-
-    @abc.abstractmethod
-    def weights(self) -> tuple[np.ndarray, np.ndarray]:
-        """Copies of ``(W1, W2)`` as int64 arrays in reference layout."""
-
-    @abc.abstractmethod
-    def infer(self, X: np.ndarray) -> Inference:
-        """Forward pass (no learning) of ``X`` (n, n_in)."""
-
     def close(self) -> None:
-        """Release resources (compiled projects, temporary files)."""
+        """Release resources (compiled projects, temporary files); nothing to release by default."""
 
-    def plastic_state(self) -> dict:
-        """The plastic state beyond :meth:`weights` needed to continue training exactly.
+    def __enter__(self):
+        return self
 
-        Empty when ``(W1, W2)`` is everything (the reference); the spiking backends return every
-        plastic copy, since a saturated copy can differ from its master matrix.  Checkpoints store
-        it and :meth:`restore` continues from it.
-        """
-        return {}
+    def __exit__(self, *exc) -> None:
+        self.close()
 
-    @classmethod
-    def restore(cls, W1, W2, plastic: dict | None = None, **options) -> "TrainingBackend":
-        """A backend continuing from ``(W1, W2)`` and a :meth:`plastic_state`."""
-        if plastic:
-            raise UsageError(f"the {cls.name} backend keeps no plastic state beyond W1, W2; got "
-                             f"{', '.join(sorted(plastic))}")
-        return cls(W1, W2, **options)
+    def __repr__(self) -> str:
+        name = getattr(getattr(self, "circuit", None), "name", "?")
+        return f"<{type(self).__name__} of circuit {name!r} at step {self.t}>"
 
 
 def check_binary(a, what: str, n_columns: int | None = None) -> np.ndarray:
@@ -155,31 +136,6 @@ def check_binary(a, what: str, n_columns: int | None = None) -> np.ndarray:
         raise UsageError(f"{what} must be 0/1 (binary spikes: bool, integer, or floats exactly "
                          f"0.0/1.0); found {a[bad].flat[0].item()!r}")
     return np.ascontiguousarray(a, dtype=np.uint8)
-
-
-def check_plastic_state(W1: np.ndarray, W2: np.ndarray, plastic: dict | None) -> dict | None:
-    """Validate a spiking backend's plastic state against its master weights ``W1``, ``W2``.
-
-    ``plastic`` maps connection names of :data:`pulsegated.nbp.network.PLASTIC` to (pre, post)
-    matrices; its ``W1``/``W2`` entries must be ``W1.T``/``W2.T``.  Returns it as int64 arrays (or
-    None when not given).
-    """
-    from pulsegated.nbp.network import PLASTIC
-
-    if not plastic:
-        return None
-    unknown = set(plastic) - set(PLASTIC)
-    if unknown:
-        raise UsageError(f"unknown plastic connection(s) {', '.join(sorted(unknown))}; expected "
-                         f"{', '.join(PLASTIC)}")
-    out = {k: np.asarray(v) for k, v in plastic.items()}
-    for name, master in (("W1", W1), ("W2", W2)):
-        if name in out and not np.array_equal(out[name], np.asarray(master).T):
-            raise UsageError(f"plastic state: {name} does not match the given {name} (transposed)")
-    for name, m in out.items():
-        if not np.issubdtype(m.dtype, np.integer):
-            raise UsageError(f"plastic state: {name} must be an integer matrix, got {m.dtype}")
-    return {k: v.astype(np.int64) for k, v in out.items()}
 
 
 def check_n_steps(n_steps) -> int:
@@ -214,3 +170,11 @@ def check_sample_data(circuit, data: Mapping[str, np.ndarray]) -> tuple[int, dic
         n = len(a)
         arrays[s.name] = a
     return n or 0, arrays
+
+
+def __getattr__(name):
+    # transitional: the nBP training interface moved to pulsegated.nbp.training
+    if name in ("Inference", "TrainingBackend", "check_plastic_state"):
+        from pulsegated.nbp import training
+        return getattr(training, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -12,11 +12,13 @@ import time
 import numba
 import numpy as np
 
-from pulsegated.backends.base import Inference, TrainingBackend, check_binary
+from pulsegated.backends import check_binary
 from pulsegated.errors import UsageError
 from pulsegated.nbp import rule
+from pulsegated.nbp.training import (Inference, TrainingBackend, check_training_inputs,
+                                     check_weights)
 
-__all__ = ["train_epoch", "ReferenceBackend", "check_training_inputs"]
+__all__ = ["train_epoch", "ReferenceBackend"]
 
 
 @numba.njit(cache=True, nogil=True)
@@ -102,38 +104,6 @@ def _train_kernel(W1T, W2, X, labels):  # pragma: no cover - compiled
                     elif w < -256:
                         w = -256
                     row[j] = w
-
-
-def check_training_inputs(X, labels, n_in: int, n_out: int) -> tuple[np.ndarray, np.ndarray]:
-    """Validate a training batch; return C-contiguous ``uint8`` X and ``int64`` labels.
-
-    ``X`` must be exactly 0/1 (:func:`~pulsegated.backends.base.check_binary`).  Raises
-    :class:`~pulsegated.errors.UsageError` with what was expected.
-    """
-    X = check_binary(X, "X", n_in)
-    labels = np.asarray(labels)
-    if labels.ndim != 1 or labels.shape[0] != X.shape[0]:
-        raise UsageError(f"labels must have shape ({X.shape[0]},), got {labels.shape}")
-    if not np.issubdtype(labels.dtype, np.integer):
-        raise UsageError(f"labels must be integers, got dtype {labels.dtype}")
-    if labels.size and (labels.min() < 0 or labels.max() >= n_out):
-        raise UsageError(f"labels must lie in [0, {n_out}), got [{labels.min()}, {labels.max()}]")
-    return X, np.ascontiguousarray(labels, dtype=np.int64)
-
-
-def check_weights(W1, W2) -> tuple[np.ndarray, np.ndarray]:
-    """Validate initial weights (integer, matching shapes, even, in [-256, 254])."""
-    W1 = np.asarray(W1)
-    W2 = np.asarray(W2)
-    if W1.ndim != 2 or W2.ndim != 2 or W2.shape[1] != W1.shape[0]:
-        raise UsageError(f"W1 must be (n_hidden, n_in) and W2 (n_out, n_hidden); got {W1.shape} "
-                         f"and {W2.shape}")
-    for name, W in (("W1", W1), ("W2", W2)):
-        if not np.issubdtype(W.dtype, np.integer):
-            raise UsageError(f"{name} must be an integer array, got dtype {W.dtype}")
-        if W.size and (W.min() < rule.WMIN or W.max() > rule.WMAX or np.any(W % 2)):
-            raise UsageError(f"{name} must hold even integers in [{rule.WMIN}, {rule.WMAX}]")
-    return W1.astype(np.int64), W2.astype(np.int64)
 
 
 def train_epoch(W1: np.ndarray, W2: np.ndarray, X: np.ndarray, labels: np.ndarray) -> None:

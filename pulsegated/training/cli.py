@@ -31,7 +31,7 @@ FLAGS = {"dataset": "--dataset", "backend": "--backend", "epochs": "--epochs", "
 
 
 def add_arguments(p) -> None:
-    from pulsegated.backends import TRAINING_BACKENDS
+    from pulsegated.nbp.training import TRAINING_BACKENDS
     p.add_argument("--dataset", default="builtin", choices=("builtin", "mnist", "fashion-mnist"),
                    help="training data (builtin: the 5000-digit subset shipped in the package)")
     p.add_argument("--backend", default="reference", choices=tuple(TRAINING_BACKENDS),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pulsegated.backends.base import Inference
+from pulsegated.nbp.training import Inference
 
 
 def readouts(inference: Inference, labels: np.ndarray) -> dict:

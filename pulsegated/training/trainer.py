@@ -4,7 +4,7 @@ The sample order depends only on the seed: one ``numpy`` generator (``PCG64`` se
 ``SeedSequence(seed)``; the initial weights come from a sibling stream) draws one permutation of the
 training set per epoch, so every backend trains on the same sequence and a resumed run continues
 to weights identical to an uninterrupted one.  A checkpoint holds the backend's full plastic
-state (:meth:`~pulsegated.backends.base.TrainingBackend.plastic_state`), so runs on the spiking
+state (:meth:`~pulsegated.nbp.training.TrainingBackend.plastic_state`), so runs on the spiking
 backends resume exactly even after a weight saturated.
 """
 
@@ -18,7 +18,7 @@ from typing import Callable
 
 import numpy as np
 
-from pulsegated.backends import training_backend
+from pulsegated.nbp.training import training_backend
 from pulsegated.errors import UsageError
 from pulsegated.nbp import rule
 from pulsegated.atomic import atomic_open

@@ -9,6 +9,8 @@ import numpy as np
 from pulsegated.backends.base import CircuitSimulator, check_n_steps, check_sample_data
 from pulsegated.backends.loihi.discretize import discretize
 from pulsegated.backends.loihi.emulator import Emulator
+from pulsegated.circuit.weights import SIGN_MODES as W_SIGN_MODES
+from pulsegated.circuit.weights import effective_weights
 from pulsegated.errors import UsageError
 
 __all__ = ["LoihiSimulator"]
@@ -23,8 +25,13 @@ class LoihiSimulator(CircuitSimulator):
         All populations :class:`~pulsegated.circuit.LoihiCompartment`.
     record : iterable of str or None
         Populations whose spikes are recorded (None: all).
+    record_state : dict, optional
+        ``{population: variables}`` recorded every step for every neuron of the population and read
+        with :meth:`state`; the variables are ``"u"`` (synaptic current) and ``"v"`` (membrane
+        voltage) in raw chip units (threshold units times 2**6).
     probe_uv : dict, optional
-        ``{population: neuron indices}`` whose raw u and v are recorded every step.
+        ``{population: neuron indices}`` whose raw u and v are recorded every step and read with
+        :meth:`uv` (a subset of neurons; :meth:`state` is the interface shared by every backend).
     rounding : {"deterministic", "stochastic"}
         Rounding of learning updates (see :mod:`pulsegated.backends.loihi.emulator`).
     seed : int
@@ -33,8 +40,11 @@ class LoihiSimulator(CircuitSimulator):
 
     name = "loihi"
 
-    def __init__(self, circuit, record=None, probe_uv=None, rounding="deterministic", seed=0,
-                 **options):
+    #: Variables :meth:`state` can record.
+    STATE_VARIABLES = ("u", "v")
+
+    def __init__(self, circuit, record=None, record_state=None, probe_uv=None,
+                 rounding="deterministic", seed=0, **options):
         if options:
             raise UsageError(f"unknown option(s) for the loihi simulator: {', '.join(options)}")
         self.circuit = circuit
@@ -49,6 +59,24 @@ class LoihiSimulator(CircuitSimulator):
                 if not 0 <= i < b - a:
                     raise UsageError(f"probe index {i} out of range for {pop!r} (size {b - a})")
                 self._probe_index.append(a + int(i))
+        self._n_uv = len(self._probe_index)
+        # record_state: whole populations, probed after the probe_uv indices
+        self._state_columns, self._state_variables = {}, {}
+        for pop, variables in (record_state or {}).items():
+            if pop not in self.program.pop_slices:
+                raise UsageError(f"record_state: unknown population {pop!r}; the circuit has "
+                                 f"{', '.join(self.program.pop_slices)}")
+            variables = [variables] if isinstance(variables, str) else list(variables)
+            bad = [v for v in variables if v not in self.STATE_VARIABLES]
+            if bad:
+                raise UsageError(f"record_state: the loihi simulator records "
+                                 f"{' and '.join(self.STATE_VARIABLES)} of {pop!r}, not "
+                                 f"{', '.join(map(repr, bad))}")
+            a, b = self.program.pop_slices[pop]
+            start = len(self._probe_index)
+            self._probe_index.extend(range(a, b))
+            self._state_columns[pop] = slice(start, start + b - a)
+            self._state_variables[pop] = tuple(variables)
         self.emulator = Emulator(self.program, record=record, probe_uv=self._probe_index,
                                  rounding=rounding, seed=seed)
         self._sample = 0
@@ -123,6 +151,51 @@ class LoihiSimulator(CircuitSimulator):
             raise UsageError(f"unknown connection {connection!r}")
         return self.emulator.weight_matrix(connection)
 
+    def set_weights(self, connection: str, weights) -> None:
+        """Replace a connection's dense (pre, post) effective weights (threshold units).
+
+        The connection keeps its weight exponent ``e`` and sign mode: every weight must be an
+        integer that a mantissa of the sign mode represents exactly (``M * 2**e``).  Entries outside
+        the connection's pattern must be 0.
+
+        Raises
+        ------
+        UsageError
+            Naming the connection and the first weight that cannot be held.
+        """
+        if connection not in self.circuit.connections:
+            raise UsageError(f"unknown connection {connection!r}")
+        start, n_pre, n_post, pattern = self.program.conn_weights[connection]
+        W = np.asarray(weights)
+        if W.shape != (n_pre, n_post):
+            raise UsageError(f"weights of {connection!r} must have shape {(n_pre, n_post)}, got "
+                             f"{W.shape}")
+        if not (np.issubdtype(W.dtype, np.integer)
+                or (np.issubdtype(W.dtype, np.floating) and np.all(W == np.round(W)))):
+            raise UsageError(f"weights of {connection!r} must be integers (threshold units), got "
+                             f"{W.dtype} values such as {W.flat[0]!r}")
+        W = W.astype(np.int64)
+        regs = self.program.conn_registers[connection]
+        e = int(regs["weightExp"])
+        if pattern == "all_to_all":
+            eff = W.ravel()
+        else:
+            rows = np.arange(n_post) if pattern == "one_to_one" else np.zeros(n_post, np.int64)
+            eff = W[rows, np.arange(n_post)]
+            outside = W.copy()
+            outside[rows, np.arange(n_post)] = 0
+            if outside.any():
+                raise UsageError(f"weights of {connection!r} ({pattern}) must be 0 outside the "
+                                 f"pattern")
+        mant = eff << -e if e <= 0 else eff >> e
+        lo, hi, step = W_SIGN_MODES[regs["signMode"]]
+        bad = (effective_weights(mant, e) != eff) | (mant < lo) | (mant > hi) | (mant % step != 0)
+        if bad.any():
+            k = int(np.flatnonzero(bad)[0])
+            raise UsageError(f"weight {int(eff[k])} of {connection!r} cannot be held with its "
+                             f"exponent {e} and {regs['signMode']} mantissas in [{lo}, {hi}]")
+        self.emulator.wmant[start:start + len(mant)] = mant
+
     def mantissas(self, connection: str) -> np.ndarray:
         """Dense (pre, post) stored weight mantissas (what learning changes; the connection's
         exponent is ``quantization_report()[connection]["weight_exp"]``)."""
@@ -139,9 +212,23 @@ class LoihiSimulator(CircuitSimulator):
         """
         return {k: dict(v) for k, v in self.program.quantization.items()}
 
+    def state(self, population: str, variable: str) -> np.ndarray:
+        """Recorded raw ``(n_steps, n_neurons)`` int64 values of ``u`` or ``v`` (see
+        ``record_state``); row ``s`` is the value after step ``s``."""
+        if population not in self._state_variables:
+            raise UsageError(f"the state of {population!r} was not recorded; pass "
+                             f"record_state={{{population!r}: [{variable!r}]}}")
+        if variable not in self._state_variables[population]:
+            raise UsageError(f"{variable!r} of {population!r} was not recorded (recorded: "
+                             f"{', '.join(self._state_variables[population])})")
+        u, v = self.emulator.uv()
+        return (u if variable == "u" else v)[:, self._state_columns[population]].copy()
+
     def uv(self):
-        """Raw ``(u, v)`` arrays of shape (steps, probes) for the probed neurons."""
-        return self.emulator.uv()
+        """Raw ``(u, v)`` arrays of shape (steps, probes) for the neurons given in ``probe_uv``
+        (in that order); :meth:`state` reads whole populations recorded with ``record_state``."""
+        u, v = self.emulator.uv()
+        return u[:, :self._n_uv], v[:, :self._n_uv]
 
     def overflow_report(self) -> dict:
         """``{population: {"q_wraps", "u_wraps", "v_saturations"}}`` counted so far."""

@@ -117,7 +117,7 @@ def test_standalone_full_size_10000_mnist_samples(data_dir, tmp_path):
 
 def test_saturated_run_resumes_bit_identical_and_matches_loihi():
     """Brian2 keeps the chip's saturated negated copy and resumes from the full plastic state."""
-    from pulsegated.backends.loihi import LoihiBackend
+    from pulsegated.nbp.spiking import LoihiBackend
     rng = np.random.default_rng(11)
     W1, W2 = rule.init_weights(30, 20, 5, rng)
     W1, W2 = np.clip(W1 * 3, -240, 240), np.clip(W2 * 3, -240, 240)

@@ -2,7 +2,8 @@ import numpy as np
 import pytest
 
 from pulsegated.analysis.activity import activity_violations, format_activity
-from pulsegated.backends.loihi import LoihiBackend, LoihiSimulator
+from pulsegated.backends.loihi import LoihiSimulator
+from pulsegated.nbp.spiking import LoihiBackend
 from pulsegated.nbp import rule
 from pulsegated.nbp.network import PLASTIC, copies_consistent, training_circuit
 from pulsegated.nbp.reference import train_epoch

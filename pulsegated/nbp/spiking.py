@@ -1,0 +1,240 @@
+"""The nBP network trained and evaluated as spiking circuits, on any registered simulator.
+
+:class:`SpikingBackend` builds the 12-phase training circuit and the 4-step inference circuit
+(:mod:`pulsegated.nbp.network`) and runs them through the
+:class:`~pulsegated.backends.base.CircuitSimulator` interface only (``run_samples``, ``weights``,
+``spikes``, ``state``), so that the input checks and the readout of the output layer are written
+once for every simulator.  :class:`LoihiBackend` (``pulsegated train --backend loihi``) and
+:class:`Brian2Backend` (``--backend brian2``) are the registered names, fixing the simulator.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from pulsegated.backends import Simulator, check_binary, simulator as simulator_class
+from pulsegated.circuit import kinds as K
+from pulsegated.errors import UsageError
+from pulsegated.nbp.network import OUTPUT_PHASE, PLASTIC, inference_circuit, training_circuit
+from pulsegated.nbp.training import (Inference, TrainingBackend, check_plastic_state,
+                                     check_training_inputs, check_weights)
+
+__all__ = ["SpikingBackend", "LoihiBackend", "Brian2Backend", "check_bias_bound",
+           "output_readout", "BIAS_BOUND"]
+
+#: the bias every data neuron must be lifted over by its gate: data input alone must stay below it
+BIAS_BOUND = -K.BIAS_DATA
+
+
+def check_bias_bound(W1, W2, X) -> None:
+    """Refuse inputs that could make a data neuron fire outside its phase.
+
+    A data neuron sits 8192 below zero and fires only when its gate lifts it; a summed data input
+    above 8192 + threshold would make it fire in an ungated phase and break the circuit.  The check
+    uses the current weights and the samples about to be trained (the largest ``W1 x`` and
+    ``W2 h``), on every simulator.
+
+    Raises
+    ------
+    UsageError
+        With the offending value and layer.
+    """
+    # float64 products are exact here (|sums| < 2**53) and use BLAS
+    z1 = np.asarray(X, dtype=np.float64) @ np.asarray(W1, dtype=np.float64).T
+    h = (z1 > 512).astype(np.float64)
+    z2 = h @ np.asarray(W2, dtype=np.float64).T
+    for name, z in (("hidden (W1 x)", z1), ("output (W2 h)", z2)):
+        top = int(np.abs(z).max(initial=0))
+        if top > BIAS_BOUND:
+            raise UsageError(f"{name} input reaches {top} > {BIAS_BOUND}: neurons would fire out "
+                             f"of phase (the gate bias bound); use fewer or sparser inputs or "
+                             f"smaller weights")
+
+
+def output_readout(circuit, sim, n: int, first: int = 0) -> Inference:
+    """The nBP answer of ``n`` samples from a simulator that ran an inference or training circuit.
+
+    Parameters
+    ----------
+    circuit : Circuit
+        The circuit ``sim`` ran (its schedule places the output phase).
+    sim : CircuitSimulator
+        Recording the spikes of ``"o"`` and its state ``"u"`` (``record_state={"o": ["u"]}``).
+    n : int
+        Samples to read, starting at sample ``first``.
+
+    Returns
+    -------
+    Inference
+        ``spikes``: which output neurons fired in the output phase; ``potential``: their input
+        ``z2 = W2 h`` in that phase (the output compartments are memoryless, so u is the input of
+        the step; the chip scale 2**6 and the gate are removed).
+    """
+    sch = circuit.schedule
+    n_out = circuit.populations["o"].size
+    out_steps = sch.t0 + (first + np.arange(n)) * sch.n_phases + OUTPUT_PHASE
+    u = np.asarray(sim.state("o", "u"))[out_steps]
+    if not np.issubdtype(u.dtype, np.integer):
+        u = np.rint(u)
+    potential = (u.astype(np.int64) >> 6) - K.GATE
+    spikes = np.zeros((n, n_out), dtype=bool)
+    st, idx = sim.spikes("o")
+    sample = (st - sch.t0) // sch.n_phases - first
+    m = ((st - sch.t0) % sch.n_phases == OUTPUT_PHASE) & (sample >= 0) & (sample < n)
+    spikes[sample[m], idx[m]] = True
+    return Inference(spikes=spikes, potential=potential)
+
+
+class SpikingBackend(TrainingBackend):
+    """Trains the 12-phase nBP circuit on a registered circuit simulator (batch size 1).
+
+    Parameters
+    ----------
+    W1 : int array (n_hidden, n_in), W2 : int array (n_out, n_hidden)
+        Initial weights (even integers in [-256, 254]).
+    simulator : {"loihi", "brian2"}
+        The :data:`~pulsegated.backends.SIMULATORS` name the circuits run on.
+    chunk : int, optional
+        Samples per simulator call (default :attr:`default_chunk`).
+    record : iterable of str
+        Populations of the training circuit whose spikes are recorded (default none, for speed);
+        read them with :meth:`spikes`.
+    plastic : dict, optional
+        The full plastic state (all eight (pre, post) matrices, see :meth:`plastic_state`) of a run
+        being resumed; default: copies derived from ``W1``, ``W2``.
+    **simulator_options
+        Passed to the simulator of the training circuit (unknown ones raise
+        :class:`~pulsegated.errors.UsageError` naming them).
+    """
+
+    name = "spiking"
+    #: Samples per simulator call when ``chunk`` is not given.
+    default_chunk = 1000
+    #: Samples per simulator call of :meth:`infer` when its ``chunk`` is not given.
+    default_infer_chunk = 5000
+
+    def __init__(self, W1, W2, simulator: str = "loihi", chunk: int | None = None, record=(),
+                 plastic: dict | None = None, **simulator_options):
+        simulator_class(simulator)  # unknown name: error listing the registered simulators
+        W1, W2 = check_weights(W1, W2)
+        self.simulator = simulator
+        if type(self).name == SpikingBackend.name:
+            self.name = simulator
+        self.n_out, self.n_in = W2.shape[0], W1.shape[1]
+        self.chunk = int(chunk or self.default_chunk)
+        if self.chunk < 1:
+            raise UsageError(f"chunk must be a positive number of samples, got {chunk!r}")
+        self.simulator_options = dict(simulator_options)
+        t0 = time.perf_counter()
+        self.circuit = training_circuit(W1, W2, copies=check_plastic_state(W1, W2, plastic))
+        self.sim = Simulator(self.circuit, backend=simulator, record=list(record),
+                             **self._training_options())
+        self._warm_up(W1, W2)
+        self.compile_time = time.perf_counter() - t0
+
+    # ------------------------------------------------------------------------------ hooks
+    def _training_options(self) -> dict:
+        """Options of the training circuit's simulator."""
+        return dict(self.simulator_options)
+
+    def _inference_options(self) -> dict:
+        """Options of the inference circuit's simulator (default: those of training)."""
+        return dict(self.simulator_options)
+
+    def _warm_up(self, W1, W2) -> None:
+        """Compile what the first run would compile (counted in :attr:`compile_time`)."""
+
+    # ------------------------------------------------------------------------------ training
+    def train(self, X, labels, progress=None):
+        X, labels = check_training_inputs(X, labels, self.n_in, self.n_out)
+        T = np.eye(self.n_out, dtype=np.uint8)[labels]
+        for a in range(0, len(X), self.chunk):
+            b = min(a + self.chunk, len(X))
+            check_bias_bound(*self.weights(), X[a:b])
+            self.sim.run_samples({"pixels": X[a:b], "targets": T[a:b]})
+            if progress is not None:
+                progress(b - a)
+
+    def weights(self):
+        return (np.asarray(self.sim.weights("W1")).T.astype(np.int64).copy(),
+                np.asarray(self.sim.weights("W2")).T.astype(np.int64).copy())
+
+    def plastic_weights(self) -> dict:
+        """All eight plastic matrices (pre, post) of the training circuit."""
+        return {c: self.sim.weights(c) for c in PLASTIC}
+
+    def plastic_state(self) -> dict:
+        """All eight plastic (pre, post) matrices as int64: what :meth:`restore` continues from."""
+        return {c: np.asarray(w).astype(np.int64) for c, w in self.plastic_weights().items()}
+
+    @classmethod
+    def restore(cls, W1, W2, plastic=None, **options):
+        return cls(W1, W2, plastic=plastic or None, **options)
+
+    def spikes(self, population: str):
+        """Recorded spikes ``(steps, indices)`` of a training-circuit population (see ``record``)."""
+        return self.sim.spikes(population)
+
+    def close(self) -> None:
+        self.sim.close()
+
+    # ------------------------------------------------------------------------------ inference
+    def infer(self, X, chunk: int | None = None) -> Inference:
+        """Forward pass (no learning) of ``X`` (n, n_in) on the 4-step inference circuit."""
+        X = check_binary(X, "X", self.n_in)
+        chunk = int(chunk or self.default_infer_chunk)
+        circuit = inference_circuit(*self.weights())
+        sim = Simulator(circuit, backend=self.simulator, record=["o"],
+                        record_state={"o": ["u"]}, **self._inference_options())
+        try:
+            for a in range(0, len(X), chunk):
+                sim.run_samples({"pixels": X[a:a + chunk]})
+            return output_readout(circuit, sim, len(X))
+        finally:
+            sim.close()
+
+
+class LoihiBackend(SpikingBackend):
+    """nBP on the bit-exact Loihi emulator (``pulsegated train --backend loihi``).
+
+    Parameters
+    ----------
+    W1, W2 : int arrays
+        Initial weights, reference layout.
+    chunk : int
+        Samples per emulator call (memory of the external spike list vs call overhead).
+    record : iterable of str
+        Populations of the training circuit whose spikes are recorded (default none, for speed).
+    plastic : dict, optional
+        The full plastic state of a run being resumed (see :meth:`plastic_state`).
+    **options
+        Options of :class:`~pulsegated.backends.loihi.LoihiSimulator` (``rounding``, ``seed``).
+    """
+
+    name = "loihi"
+
+    def __init__(self, W1, W2, chunk: int = 1000, record=(), plastic: dict | None = None,
+                 **options):
+        super().__init__(W1, W2, simulator="loihi", chunk=chunk, record=record, plastic=plastic,
+                         **options)
+
+    def _warm_up(self, W1, W2) -> None:
+        # compile the kernel (or load it from numba's cache) on one empty step
+        W1, W2 = check_weights(W1, W2)
+        probe = Simulator(training_circuit(W1[:1, :1], W2[:1, :1]), backend="loihi", record=())
+        probe.run_steps(1)
+
+    def overflow_report(self) -> dict:
+        """``{population: {"q_wraps", "u_wraps", "v_saturations"}}`` of the training circuit."""
+        return self.sim.overflow_report()
+
+
+def __getattr__(name):
+    # Brian2Backend is defined once the Brian2 simulator offers the full interface; until then the
+    # name resolves to the Brian2 package's class
+    if name == "Brian2Backend":
+        from pulsegated.backends.brian2 import Brian2Backend
+        return Brian2Backend
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

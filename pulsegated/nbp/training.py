@@ -1,0 +1,172 @@
+"""The nBP training interface, its input validation and the registry of training backends.
+
+A *training backend* trains the nBP network online (batch size 1) and evaluates it:
+
+* ``reference`` -- :class:`~pulsegated.nbp.reference.ReferenceBackend`, the exact integer
+  arithmetic of the rule (no spikes);
+* ``loihi``, ``brian2`` -- :class:`~pulsegated.nbp.spiking.LoihiBackend` and
+  :class:`~pulsegated.nbp.spiking.Brian2Backend`, the 12-phase training circuit and the 4-step
+  inference circuit run on a registered circuit simulator
+  (:class:`~pulsegated.nbp.spiking.SpikingBackend`).
+
+``pulsegated train --backend NAME`` looks the name up in :data:`TRAINING_BACKENDS`.
+"""
+
+from __future__ import annotations
+
+import abc
+import importlib
+from typing import Callable, NamedTuple
+
+import numpy as np
+
+from pulsegated.backends import check_binary
+from pulsegated.errors import UsageError
+from pulsegated.nbp import rule
+
+__all__ = ["Inference", "TrainingBackend", "TRAINING_BACKENDS", "training_backend",
+           "check_training_inputs", "check_weights", "check_plastic_state"]
+
+#: name -> "module:TrainingBackend class" (imported on first use)
+TRAINING_BACKENDS = {
+    "reference": "pulsegated.nbp.reference:ReferenceBackend",
+    "loihi": "pulsegated.nbp.spiking:LoihiBackend",
+    "brian2": "pulsegated.nbp.spiking:Brian2Backend",
+}
+
+
+def training_backend(name: str):
+    """The :class:`TrainingBackend` class registered as ``name``.
+
+    Raises
+    ------
+    UsageError
+        For an unknown name, listing the registered ones.
+    """
+    if name not in TRAINING_BACKENDS:
+        raise UsageError(f"unknown backend {name!r}; choose one of: {', '.join(TRAINING_BACKENDS)}")
+    module, cls = TRAINING_BACKENDS[name].split(":")
+    return getattr(importlib.import_module(module), cls)
+
+
+class Inference(NamedTuple):
+    """Output of one inference pass over ``n`` samples."""
+
+    #: (n, n_out) bool: which output neurons spiked in the output phase.
+    spikes: np.ndarray
+    #: (n, n_out) int64: output membrane potential z2 (threshold units, the gate excluded).
+    potential: np.ndarray
+
+
+class TrainingBackend(abc.ABC):
+    """Online (batch size 1) training of the nBP network, and its evaluation.
+
+    Parameters
+    ----------
+    W1 : int array (n_hidden, n_in), W2 : int array (n_out, n_hidden)
+        Initial weights (even integers in [-256, 254]).
+    **options
+        Backend-specific options (e.g. ``device`` for Brian2); unknown ones raise
+        :class:`~pulsegated.errors.UsageError` before anything runs.
+    """
+
+    name: str = ""
+    #: Seconds spent on one-time compilation (excluded from throughput figures).
+    compile_time: float = 0.0
+
+    @abc.abstractmethod
+    def __init__(self, W1, W2, **options): ...
+
+    @abc.abstractmethod
+    def train(self, X: np.ndarray, labels: np.ndarray,
+              progress: Callable[[int], None] | None = None) -> None:
+        """Train on the samples in the given order.
+
+        ``X``: (n, n_in) uint8 of 0/1; ``labels``: (n,) ints in [0, n_out).  ``progress(k)`` is
+        called with the number of samples done since the last call.
+        """
+
+    @abc.abstractmethod
+    def weights(self) -> tuple[np.ndarray, np.ndarray]:
+        """Copies of ``(W1, W2)`` as int64 arrays in reference layout."""
+
+    @abc.abstractmethod
+    def infer(self, X: np.ndarray) -> Inference:
+        """Forward pass (no learning) of ``X`` (n, n_in)."""
+
+    def close(self) -> None:
+        """Release resources (compiled projects, temporary files)."""
+
+    def plastic_state(self) -> dict:
+        """The plastic state beyond :meth:`weights` needed to continue training exactly.
+
+        Empty when ``(W1, W2)`` is everything (the reference); the spiking backends return every
+        plastic copy, since a saturated copy can differ from its master matrix.  Checkpoints store
+        it and :meth:`restore` continues from it.
+        """
+        return {}
+
+    @classmethod
+    def restore(cls, W1, W2, plastic: dict | None = None, **options) -> "TrainingBackend":
+        """A backend continuing from ``(W1, W2)`` and a :meth:`plastic_state`."""
+        if plastic:
+            raise UsageError(f"the {cls.name} backend keeps no plastic state beyond W1, W2; got "
+                             f"{', '.join(sorted(plastic))}")
+        return cls(W1, W2, **options)
+
+
+def check_training_inputs(X, labels, n_in: int, n_out: int) -> tuple[np.ndarray, np.ndarray]:
+    """Validate a training batch; return C-contiguous ``uint8`` X and ``int64`` labels.
+
+    ``X`` must be exactly 0/1 (:func:`~pulsegated.backends.check_binary`).  Raises
+    :class:`~pulsegated.errors.UsageError` with what was expected.
+    """
+    X = check_binary(X, "X", n_in)
+    labels = np.asarray(labels)
+    if labels.ndim != 1 or labels.shape[0] != X.shape[0]:
+        raise UsageError(f"labels must have shape ({X.shape[0]},), got {labels.shape}")
+    if not np.issubdtype(labels.dtype, np.integer):
+        raise UsageError(f"labels must be integers, got dtype {labels.dtype}")
+    if labels.size and (labels.min() < 0 or labels.max() >= n_out):
+        raise UsageError(f"labels must lie in [0, {n_out}), got [{labels.min()}, {labels.max()}]")
+    return X, np.ascontiguousarray(labels, dtype=np.int64)
+
+
+def check_weights(W1, W2) -> tuple[np.ndarray, np.ndarray]:
+    """Validate initial weights (integer, matching shapes, even, in [-256, 254]); int64 copies."""
+    W1 = np.asarray(W1)
+    W2 = np.asarray(W2)
+    if W1.ndim != 2 or W2.ndim != 2 or W2.shape[1] != W1.shape[0]:
+        raise UsageError(f"W1 must be (n_hidden, n_in) and W2 (n_out, n_hidden); got {W1.shape} "
+                         f"and {W2.shape}")
+    for name, W in (("W1", W1), ("W2", W2)):
+        if not np.issubdtype(W.dtype, np.integer):
+            raise UsageError(f"{name} must be an integer array, got dtype {W.dtype}")
+        if W.size and (W.min() < rule.WMIN or W.max() > rule.WMAX or np.any(W % 2)):
+            raise UsageError(f"{name} must hold even integers in [{rule.WMIN}, {rule.WMAX}]")
+    return W1.astype(np.int64), W2.astype(np.int64)
+
+
+def check_plastic_state(W1: np.ndarray, W2: np.ndarray, plastic: dict | None) -> dict | None:
+    """Validate a spiking backend's plastic state against its master weights ``W1``, ``W2``.
+
+    ``plastic`` maps connection names of :data:`pulsegated.nbp.network.PLASTIC` to (pre, post)
+    matrices; its ``W1``/``W2`` entries must be ``W1.T``/``W2.T``.  Returns it as int64 arrays (or
+    None when not given).
+    """
+    from pulsegated.nbp.network import PLASTIC
+
+    if not plastic:
+        return None
+    unknown = set(plastic) - set(PLASTIC)
+    if unknown:
+        raise UsageError(f"unknown plastic connection(s) {', '.join(sorted(unknown))}; expected "
+                         f"{', '.join(PLASTIC)}")
+    out = {k: np.asarray(v) for k, v in plastic.items()}
+    for name, master in (("W1", W1), ("W2", W2)):
+        if name in out and not np.array_equal(out[name], np.asarray(master).T):
+            raise UsageError(f"plastic state: {name} does not match the given {name} (transposed)")
+    for name, m in out.items():
+        if not np.issubdtype(m.dtype, np.integer):
+            raise UsageError(f"plastic state: {name} must be an integer matrix, got {m.dtype}")
+    return {k: v.astype(np.int64) for k, v in out.items()}

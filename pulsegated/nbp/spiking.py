@@ -10,6 +10,7 @@ once for every simulator.  :class:`LoihiBackend` (``pulsegated train --backend l
 
 from __future__ import annotations
 
+import inspect
 import time
 
 import numpy as np
@@ -117,11 +118,12 @@ class SpikingBackend(TrainingBackend):
 
     def __init__(self, W1, W2, simulator: str = "loihi", chunk: int | None = None, record=(),
                  plastic: dict | None = None, **simulator_options):
-        simulator_class(simulator)  # unknown name: error listing the registered simulators
-        W1, W2 = check_weights(W1, W2)
-        self.simulator = simulator
+        sim_cls = simulator_class(simulator)  # unknown name: error listing the registered ones
         if type(self).name == SpikingBackend.name:
             self.name = simulator
+        self._check_options(sim_cls, simulator_options)
+        W1, W2 = check_weights(W1, W2)
+        self.simulator = simulator
         self.n_out, self.n_in = W2.shape[0], W1.shape[1]
         self.chunk = int(chunk or self.default_chunk)
         if self.chunk < 1:
@@ -135,6 +137,20 @@ class SpikingBackend(TrainingBackend):
         self.compile_time = time.perf_counter() - t0
 
     # ------------------------------------------------------------------------------ hooks
+    #: Simulator options the backend sets itself.
+    _reserved_options = ("record", "record_state")
+
+    def _check_options(self, sim_cls, options: dict) -> None:
+        """Refuse, before anything is built, options the simulator does not take."""
+        params = inspect.signature(sim_cls.__init__).parameters
+        known = {k for k, p in params.items()
+                 if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)} - {"self", "circuit"}
+        unknown = [k for k in options if k not in known or k in self._reserved_options]
+        if unknown:
+            raise UsageError(f"unknown option(s) for the {self.name} backend: "
+                             f"{', '.join(unknown)} (it takes chunk, record, plastic"
+                             f"{''.join(', ' + k for k in sorted(known - set(self._reserved_options)))})")
+
     def _training_options(self) -> dict:
         """Options of the training circuit's simulator."""
         return dict(self.simulator_options)

@@ -50,7 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
-    from pulsegated.circuit.description import CircuitError
+    from pulsegated.circuit import CircuitError
 
     try:
         args = build_parser().parse_args(argv)

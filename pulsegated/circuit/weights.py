@@ -39,7 +39,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["SIGN_MODES", "WEIGHT_EXP_MIN", "WEIGHT_EXP_MAX", "WeightError", "Quantized",
+__all__ = ["SIGN_MODES", "MIXED_WEIGHT_RANGE", "WEIGHT_EXP_MIN", "WEIGHT_EXP_MAX", "WeightError", "Quantized",
            "sign_mode", "effective_weights", "exact_registers", "mantissa_registers",
            "quantize_float", "quantize_with_exponent", "connection_registers"]
 
@@ -47,6 +47,8 @@ __all__ = ["SIGN_MODES", "WEIGHT_EXP_MIN", "WEIGHT_EXP_MAX", "WeightError", "Qua
 SIGN_MODES = {"excitatory": (0, 255, 1), "inhibitory": (-255, 0, 1), "mixed": (-256, 254, 2)}
 #: range of the per-connection weight exponent
 WEIGHT_EXP_MIN, WEIGHT_EXP_MAX = -8, 7
+#: range of the 8-bit mixed-sign mantissa (even steps only): plastic weights onto compartments
+MIXED_WEIGHT_RANGE = SIGN_MODES["mixed"][:2]
 
 
 class WeightError(ValueError):

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from pulsegated.circuit import kinds as K
-from pulsegated.circuit.description import (Circuit, CircuitError, LoihiCompartment, Schedule,
-                                            SumOfProducts)
+from pulsegated.circuit import kinds
+from pulsegated.circuit import (Circuit, CircuitError, LoihiCompartment, Schedule,
+                                SumOfProducts)
 
 __all__ = [
     "N_PHASES", "INFERENCE_PHASES", "TRAINING_ACTIVITY", "INFERENCE_ACTIVITY", "PLASTIC",
@@ -80,35 +80,38 @@ _RING_GATES = {
          ("o_copy2", "inhibit")],
     11: [("x", "gate")],
 }
-_GATE_WEIGHT = {"gate": K.GATE, "minus_half": K.GATE_MINUS_HALF, "plus_half": K.GATE_PLUS_HALF,
-                "inhibit": K.GATE_INHIBIT}
+_GATE_WEIGHT = {"gate": kinds.GATE, "minus_half": kinds.GATE_MINUS_HALF,
+                "plus_half": kinds.GATE_PLUS_HALF, "inhibit": kinds.GATE_INHIBIT}
 
 #: One-to-one relays and neuron-specific gates: (pre, post, weight, delay).
 _RELAYS = [
-    ("x", "m_x6", K.RELAY, 4), ("m_x6", "x", K.RELAY, 0), ("m_x6", "x", K.RELAY, 4),
-    ("h1", "m_h1", K.RELAY, 0),
-    ("m_h1", "h1", K.RELAY, 1), ("m_h1", "h1", K.RELAY, 5),
-    ("m_h1", "h1T", K.RELAY, 1), ("m_h1", "h1T", K.RELAY, 5),
-    ("h1T", "h1", K.RELAY, 0), ("h1T", "h1_copy", K.RELAY, 0), ("h1T", "h1_copy2", K.RELAY, 0),
-    ("h1_copy", "c_h1", K.RELAY, 3), ("h1_copy2", "c_h1", K.RELAY_INHIBIT, 3),
-    ("c_h1", "h1", K.NEURON_GATE, 0), ("c_h1", "h1", K.NEURON_GATE, 4),
-    ("c_h1", "h1_copy", K.NEURON_GATE, 0), ("c_h1", "h1_copy", K.NEURON_GATE, 4),
-    ("c_h1", "h1_copy2", K.NEURON_GATE, 0), ("c_h1", "h1_copy2", K.NEURON_GATE, 4),
-    ("o_copy", "d_plus", K.NEURON_GATE, 0), ("o_copy", "d_minus", K.NEURON_GATE, 0),
-    ("o_copy2", "d_minus", K.RELAY_INHIBIT, 0),
-    ("o", "d_minus", K.RELAY, 0), ("o", "d_plus", K.RELAY_INHIBIT, 0),
-    ("t", "d_plus", K.RELAY, 0), ("t", "d_minus", K.RELAY_INHIBIT, 0),
-    ("d_plus", "o", K.RELAY, 0), ("d_plus", "o_copy", K.RELAY, 0), ("d_plus", "o_copy2", K.RELAY, 0),
-    ("d_minus", "o", K.RELAY, 4), ("d_minus", "o_copy", K.RELAY, 4),
-    ("d_minus", "o_copy2", K.RELAY, 4),
-    ("d_minus", "oT_minus", K.RELAY, 0), ("d_plus", "oT_minus", K.RELAY, 4),
+    ("x", "m_x6", kinds.RELAY, 4), ("m_x6", "x", kinds.RELAY, 0), ("m_x6", "x", kinds.RELAY, 4),
+    ("h1", "m_h1", kinds.RELAY, 0),
+    ("m_h1", "h1", kinds.RELAY, 1), ("m_h1", "h1", kinds.RELAY, 5),
+    ("m_h1", "h1T", kinds.RELAY, 1), ("m_h1", "h1T", kinds.RELAY, 5),
+    ("h1T", "h1", kinds.RELAY, 0), ("h1T", "h1_copy", kinds.RELAY, 0),
+    ("h1T", "h1_copy2", kinds.RELAY, 0),
+    ("h1_copy", "c_h1", kinds.RELAY, 3), ("h1_copy2", "c_h1", kinds.RELAY_INHIBIT, 3),
+    ("c_h1", "h1", kinds.NEURON_GATE, 0), ("c_h1", "h1", kinds.NEURON_GATE, 4),
+    ("c_h1", "h1_copy", kinds.NEURON_GATE, 0), ("c_h1", "h1_copy", kinds.NEURON_GATE, 4),
+    ("c_h1", "h1_copy2", kinds.NEURON_GATE, 0), ("c_h1", "h1_copy2", kinds.NEURON_GATE, 4),
+    ("o_copy", "d_plus", kinds.NEURON_GATE, 0), ("o_copy", "d_minus", kinds.NEURON_GATE, 0),
+    ("o_copy2", "d_minus", kinds.RELAY_INHIBIT, 0),
+    ("o", "d_minus", kinds.RELAY, 0), ("o", "d_plus", kinds.RELAY_INHIBIT, 0),
+    ("t", "d_plus", kinds.RELAY, 0), ("t", "d_minus", kinds.RELAY_INHIBIT, 0),
+    ("d_plus", "o", kinds.RELAY, 0), ("d_plus", "o_copy", kinds.RELAY, 0),
+    ("d_plus", "o_copy2", kinds.RELAY, 0),
+    ("d_minus", "o", kinds.RELAY, 4), ("d_minus", "o_copy", kinds.RELAY, 4),
+    ("d_minus", "o_copy2", kinds.RELAY, 4),
+    ("d_minus", "oT_minus", kinds.RELAY, 0), ("d_plus", "oT_minus", kinds.RELAY, 4),
 ]
 
-_DATA = LoihiCompartment(threshold=K.THRESHOLD, bias=K.BIAS_DATA, refractory=K.REFRACTORY_DATA)
-_DATA_NOREFRACT = LoihiCompartment(threshold=K.THRESHOLD, bias=K.BIAS_DATA,
-                                   refractory=K.REFRACTORY_NONE)
-_GATE_NEURON = LoihiCompartment(threshold=K.THRESHOLD, bias=K.BIAS_GATE,
-                                refractory=K.REFRACTORY_NONE)
+_DATA = LoihiCompartment(threshold=kinds.THRESHOLD, bias=kinds.BIAS_DATA,
+                         refractory=kinds.REFRACTORY_DATA)
+_DATA_NOREFRACT = LoihiCompartment(threshold=kinds.THRESHOLD, bias=kinds.BIAS_DATA,
+                                   refractory=kinds.REFRACTORY_NONE)
+_GATE_NEURON = LoihiCompartment(threshold=kinds.THRESHOLD, bias=kinds.BIAS_GATE,
+                                refractory=kinds.REFRACTORY_NONE)
 
 
 def check_sizes(n_in: int, n_hidden: int, n_out: int) -> None:
@@ -120,7 +123,7 @@ def check_sizes(n_in: int, n_hidden: int, n_out: int) -> None:
 
 def _layers(W1, W2):
     """Validated int64 ``(W1, W2)`` and the layer sizes ``(n_in, n_hidden, n_out)``."""
-    from pulsegated.circuit.description import as_int_matrix
+    from pulsegated.circuit import as_int_matrix
     W1 = np.asarray(W1)
     W2 = np.asarray(W2)
     if W1.ndim != 2 or W2.ndim != 2:
@@ -138,10 +141,10 @@ def _add_ring(c: Circuit, n_phases: int) -> tuple:
     for g in ring:
         c.add_population(g, 1, _GATE_NEURON, role="gate")
     for k in range(n_phases):
-        c.connect(ring[k], ring[(k + 1) % n_phases], "one_to_one", K.RING, name=f"ring_{k:02d}")
+        c.connect(ring[k], ring[(k + 1) % n_phases], "one_to_one", kinds.RING, name=f"ring_{k:02d}")
     # The kick spike at step 0 arrives at step 1 where g00 fires: phase 0 of sample 0 is step 2.
     c.add_source("kick", 1, steps=(0,))
-    c.connect("kick", ring[0], "one_to_one", K.RING, name="kick__g00")
+    c.connect("kick", ring[0], "one_to_one", kinds.RING, name="kick__g00")
     c.schedule = Schedule(n_phases=n_phases, ring=ring, kick="kick", t0=2)
     return ring
 
@@ -164,7 +167,7 @@ def plastic_copies(W1, W2, copies: dict | None = None) -> dict:
     -------
     dict of str -> int64 array (pre, post)
     """
-    from pulsegated.circuit.description import MIXED_WEIGHT_RANGE, as_int_matrix
+    from pulsegated.circuit import MIXED_WEIGHT_RANGE, as_int_matrix
     copies = dict(copies or {})
     unknown = set(copies) - set(PLASTIC)
     if unknown:
@@ -222,8 +225,8 @@ def training_circuit(W1, W2, *, copies: dict | None = None,
     c.add_source("pixels", n_in, data_phase=0)
     c.add_source("targets", n_out, data_phase=2)
     c.add_source("reward", 1, phases=tuple(p - 1 for p in REWARD_PHASES))
-    c.connect("pixels", "x", "one_to_one", K.RELAY)
-    c.connect("targets", "t", "one_to_one", K.RELAY)
+    c.connect("pixels", "x", "one_to_one", kinds.RELAY)
+    c.connect("targets", "t", "one_to_one", kinds.RELAY)
 
     rule = SumOfProducts.pulse_gated_hebbian(reward="reward")
     mats = plastic_copies(W1, W2, copies)
@@ -259,7 +262,7 @@ def inference_circuit(W1, W2, *, name: str = "nbp_inference") -> Circuit:
     c.add_population("o", n_out, _DATA, role="output")
     ring = _add_ring(c, INFERENCE_PHASES)
     c.add_source("pixels", n_in, data_phase=0)
-    c.connect("pixels", "x", "one_to_one", K.RELAY)
+    c.connect("pixels", "x", "one_to_one", kinds.RELAY)
     c.connect("x", "h1", "all_to_all", np.ascontiguousarray(W1.T), name="W1")
     c.connect("h1", "o", "all_to_all", np.ascontiguousarray(W2.T), name="W2")
     gates = {0: [("o", "inhibit")], 1: [("x", "gate")], 2: [("h1", "gate")], 3: [("o", "gate")]}

@@ -16,7 +16,7 @@ import time
 import numpy as np
 
 from pulsegated.backends import Simulator, check_binary, simulator as simulator_class
-from pulsegated.circuit import kinds as K
+from pulsegated.circuit import kinds
 from pulsegated.errors import UsageError
 from pulsegated.nbp.network import OUTPUT_PHASE, PLASTIC, inference_circuit, training_circuit
 from pulsegated.nbp.training import (Inference, TrainingBackend, check_plastic_state,
@@ -26,7 +26,7 @@ __all__ = ["SpikingBackend", "LoihiBackend", "Brian2Backend", "check_bias_bound"
            "output_readout", "BIAS_BOUND"]
 
 #: the bias every data neuron must be lifted over by its gate: data input alone must stay below it
-BIAS_BOUND = -K.BIAS_DATA
+BIAS_BOUND = -kinds.BIAS_DATA
 
 
 def check_bias_bound(W1, W2, X) -> None:
@@ -79,7 +79,7 @@ def output_readout(circuit, sim, n: int, first: int = 0) -> Inference:
     u = np.asarray(sim.state("o", "u"))[out_steps]
     if not np.issubdtype(u.dtype, np.integer):
         u = np.rint(u)
-    potential = (u.astype(np.int64) >> 6) - K.GATE
+    potential = (u.astype(np.int64) >> 6) - kinds.GATE
     spikes = np.zeros((n, n_out), dtype=bool)
     st, idx = sim.spikes("o")
     sample = (st - sch.t0) // sch.n_phases - first

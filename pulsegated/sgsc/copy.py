@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pulsegated.circuit.description import Circuit, RateHebbian
+from pulsegated.circuit import Circuit, GatedTraceHebbian
 from pulsegated.sgsc.graded import (GradedChainParams, current_decay, graded_graph_circuit,
                                     unit_weight)
 
@@ -153,7 +153,8 @@ def copy_circuit(K, L0, q: CopyParams = CopyParams(), rng=None) -> Circuit:
     their windows.  Per presentation (:data:`PERIOD` windows): x fires (q integrates ``L e_i``);
     q fires its own column while x fires again: depression window; A computes ``K e_i``, which
     reaches q; q fires it while x fires: potentiation window.  The Hebbian rule
-    (:class:`~pulsegated.circuit.RateHebbian`) pairs x's spikes with q's trace in both windows.
+    (:class:`~pulsegated.circuit.GatedTraceHebbian`) pairs x's spikes with q's trace in both
+    windows.
     """
     K = np.asarray(K, dtype=float)
     L0 = np.asarray(L0, dtype=float)
@@ -177,11 +178,11 @@ def copy_circuit(K, L0, q: CopyParams = CopyParams(), rng=None) -> Circuit:
     p = q.chain
     m, n = K.shape
     const = copy_constants(q)
-    rule = RateHebbian(const["hebb_eta"], q.trace_tau * b2.ms,
-                       potentiate=(f"gate{POTENTIATE}",), depress=(f"gate{DEPRESS}",),
-                       window=p.T * b2.ms, wmin=q.wmin * unit_weight(p),
-                       # one learning epoch per presentation: both windows see the same L
-                       epoch=PERIOD * p.T * b2.ms)
+    rule = GatedTraceHebbian(const["hebb_eta"], q.trace_tau * b2.ms,
+                             potentiate=(f"gate{POTENTIATE}",), depress=(f"gate{DEPRESS}",),
+                             window=p.T * b2.ms, wmin=q.wmin * unit_weight(p),
+                             # one learning epoch per presentation: both windows see the same L
+                             epoch=PERIOD * p.T * b2.ms)
     units = {**{f"x{j}": X_WINDOWS for j in range(n)},
              **{f"xa{j}": A_INPUT for j in range(n)},
              **{f"ya{k}": A_OUTPUT for k in range(m)},

@@ -5,7 +5,7 @@ import pytest
 
 from pulsegated.analysis.activity import activity_violations
 from pulsegated.backends import simulator
-from pulsegated.circuit.description import Circuit, LoihiCompartment
+from pulsegated.circuit import Circuit, LoihiCompartment
 from pulsegated.nbp import rule
 from pulsegated.nbp.network import PLASTIC, copies_consistent, training_circuit
 from pulsegated.nbp.reference import train_epoch

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from pulsegated.circuit.description import (Circuit, CircuitError, EquationNeuron,
+from pulsegated.circuit import (Circuit, CircuitError, EquationNeuron,
                                             LoihiCompartment, SumOfProducts)
 
 
@@ -54,8 +54,8 @@ def test_connection_errors_name_the_problem(args, message):
 
 def test_delay_and_plastic_weight_ranges():
     c = small()
-    with pytest.raises(CircuitError, match="delay=63 is above the allowed maximum 62"):
-        c.connect("a", "b", "one_to_one", 1, delay=63)
+    c.connect("a", "b", "one_to_one", 1, delay=63, name="long")  # no chip limit here
+    assert c.connections["long"].delay == 63
     with pytest.raises(CircuitError, match="delay=-1 is below"):
         c.connect("a", "b", "one_to_one", 1, delay=-1)
     rule = SumOfProducts.pulse_gated_hebbian(reward="s")
@@ -79,19 +79,25 @@ def test_population_and_rule_errors():
     c.add_population("p", 2)
     with pytest.raises(CircuitError, match="duplicate name 'p'"):
         c.add_source("p", 2, steps=(1,))
-    with pytest.raises(CircuitError, match="unknown learning factor 'z9'"):
-        SumOfProducts(terms=((1, ("x0", "z9")),)).validate("r")
-    with pytest.raises(CircuitError, match="must carry x0 or y0"):
-        SumOfProducts(terms=((1, ("r1",)),), reward="s").validate("r")
+    with pytest.raises(CircuitError, match="terms use r0/r1 but no reward source is named"):
+        SumOfProducts(terms=((1, ("x0", "r1")),)).validate("r")
+    with pytest.raises(CircuitError, match="factors of a term are a tuple of factor names"):
+        SumOfProducts(terms=((1, "x0y0"),)).validate("r")
+    with pytest.raises(CircuitError, match="t_epoch=0 is below the allowed minimum 1"):
+        SumOfProducts(terms=((1, ("x0",)),), t_epoch=0).validate("r")
     with pytest.raises(CircuitError, match="equations must be a non-empty string"):
         c.add_population("q", 1, EquationNeuron(equations="", threshold="v > 1"))
 
 
 def test_source_kinds_are_exclusive_and_need_a_schedule():
     c = small()
-    c.add_source("bad", 2, steps=(1,), phases=(2,))
-    with pytest.raises(CircuitError, match="exactly one of"):
-        c.validate()
+    with pytest.raises(CircuitError, match="source 'bad': give exactly one of"):
+        c.add_source("bad", 2, steps=(1,), phases=(2,))
+    with pytest.raises(CircuitError, match="source 'bad': give exactly one of"):
+        c.add_source("bad", 2)
+    with pytest.raises(CircuitError, match="indices belong to a spike train"):
+        c.add_source("bad", 2, phases=(1,), indices=(0,))
+    assert "bad" not in c.sources
     c = small()
     c.add_source("d", 3, data_phase=0)
     with pytest.raises(CircuitError, match="need a Schedule"):
@@ -128,8 +134,9 @@ def test_weight_exp_is_for_loihi_targets_only():
     (dict(bias=1 / 128), r"bias=0.0078125 is not a multiple of 1/64 threshold unit"),
     (dict(bias=float("nan")), r"bias=nan is not a multiple of 1/64"),
     (dict(bias=True), "bias must be a number, got True"),
-    (dict(v_min=1), r"v_min=1 is outside the allowed range \[-131071.984375, 0.0\]"),
-    (dict(v_max=131072), r"v_max=131072 is outside the allowed range \[0.0, 131071.984375\]"),
+    (dict(v_min=1), r"v_min=1 is outside the allowed range \[-inf, 0.0\]"),
+    (dict(v_max=-1 / 64), r"v_max=-0.015625 is outside the allowed range \[0.0, inf\]"),
+    (dict(refractory=0), "refractory=0 is below the allowed minimum 1"),
     (dict(v_max=1.001), r"v_max=1.001 is not a multiple of 1/64"),
     (dict(v_min="0"), "v_min must be a number"),
 ])
@@ -142,8 +149,11 @@ def test_raw_values_of_compartment_fields():
     m = LoihiCompartment(bias=-3.015625, v_min=-(2 ** 12 - 1) / 64, v_max=7)
     assert (m.raw("bias"), m.raw("v_min"), m.raw("v_max")) == (-193, -4095, 448)
     d = LoihiCompartment(bias=-8192)
-    assert (d.raw("bias"), d.raw("v_min"), d.raw("v_max")) == (-8192 * 64, -(2 ** 23 - 1),
-                                                               2 ** 23 - 1)
+    # unset bounds are no bounds in the model (the Loihi backend programs the chip's default)
+    assert (d.raw("bias"), d.raw("v_min"), d.raw("v_max")) == (-8192 * 64, -np.inf, np.inf)
+    # what only the chip limits is accepted by the description
+    wide = LoihiCompartment(threshold=1 << 17, bias=9000, refractory=64, v_max=131072)
+    Circuit().add_population("p", 1, wide)
 
 
 def test_effective_weights_of_explicit_mantissas_and_plastic_floats():

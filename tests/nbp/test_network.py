@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from pulsegated.analysis.activity import activity_violations, format_activity
-from pulsegated.circuit.description import CircuitError
+from pulsegated.circuit import CircuitError
 from pulsegated.nbp import rule
 from pulsegated.nbp.network import (PLASTIC, copies_consistent, inference_circuit,
                                     training_circuit)

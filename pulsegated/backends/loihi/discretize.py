@@ -2,7 +2,21 @@
 
 Every value is mapped exactly or refused with :class:`DiscretizeError`, except float weights,
 which are quantized (see :mod:`pulsegated.circuit.weights`) with the loss of every connection
-recorded in ``ChipProgram.quantization``: nothing is rounded silently.
+recorded in ``ChipProgram.quantization``: nothing is rounded silently.  The chip's limits are those
+of :mod:`pulsegated.backends.loihi.registers`, checked here.
+
+Element types are discretized by functions registered with :data:`LoihiBuilder` (see
+:mod:`pulsegated.backends.registry`); an element without one is refused by name before anything is
+discretized.  The contracts:
+
+* neuron model: ``f(model, owner) -> dict`` of the population's compartment registers
+  (``decayU, decayV, vthMant, biasMant, biasExp, refractDelay, vMin, vMax``);
+* source: ``f(source, owner) -> None`` (a source takes ``size`` presynaptic slots; its spikes are
+  fed by :class:`~pulsegated.backends.loihi.LoihiSimulator`, which runs train, data and pattern
+  sources);
+* plasticity rule: ``f(rule, connection, owner, layout) -> LearningRule``, ``layout`` holding
+  ``w_start, pre_start, post_start, n_pre, n_post`` and ``pre_index`` (presynaptic index and size
+  of every population and source).
 """
 
 from __future__ import annotations
@@ -10,10 +24,24 @@ from __future__ import annotations
 import numpy as np
 
 from pulsegated.backends.loihi import registers as R
+from pulsegated.backends.registry import Builder
+from pulsegated.circuit import (Circuit, DataSource, LoihiCompartment, PatternSource, SpikeTrain,
+                                SumOfProducts)
 from pulsegated.circuit import weights as W
-from pulsegated.circuit.description import Circuit, LoihiCompartment, SumOfProducts
 
-__all__ = ["discretize", "bias_registers", "weight_registers"]
+__all__ = ["discretize", "bias_registers", "weight_registers", "LoihiBuilder"]
+
+#: discretize functions of the Loihi backend, by element type
+LoihiBuilder = Builder("loihi", error=R.DiscretizeError)
+
+
+def _limit(owner: str, name: str, value: int, lo: int, hi: int, what: str) -> None:
+    if value < lo:
+        raise R.DiscretizeError(f"{owner}: {name}={value} is below the allowed minimum {lo} "
+                                f"({what})")
+    if value > hi:
+        raise R.DiscretizeError(f"{owner}: {name}={value} is above the allowed maximum {hi} "
+                                f"({what})")
 
 
 def bias_registers(bias_raw: int, owner: str) -> tuple[int, int]:
@@ -68,7 +96,8 @@ def weight_registers(w: np.ndarray, plastic: bool, owner: str, weight_exp: int |
 
 def voltage_bounds(m: LoihiCompartment, owner: str) -> tuple[int, int]:
     """Raw ``(vMin, vMax)`` of a compartment model, refused unless the chip can hold them."""
-    vmin, vmax = m.raw("v_min"), m.raw("v_max")
+    vmin = R.VMIN_DEFAULT if m.v_min is None else m.raw("v_min")
+    vmax = R.VMAX_DEFAULT if m.v_max is None else m.raw("v_max")
     if vmin not in R.VMIN_VALUES:
         raise R.DiscretizeError(
             f"{owner}: v_min={m.v_min!r} (raw {vmin}) cannot be programmed: the chip's vMin is "
@@ -80,33 +109,72 @@ def voltage_bounds(m: LoihiCompartment, owner: str) -> tuple[int, int]:
     return vmin, vmax
 
 
-def _learning_rule(c, rule: SumOfProducts, w_start: int, pre_start: int, post_start: int,
-                   n_pre: int, n_post: int, pre_index: dict) -> R.LearningRule:
-    owner = f"connection {c.name!r}"
+@LoihiBuilder.register(SumOfProducts)
+def _learning_rule(rule: SumOfProducts, c, owner: str, layout: dict) -> R.LearningRule:
+    for scale, fs in rule.terms:
+        _limit(owner, "term scale", scale, R.TERM_SCALE_MIN, R.TERM_SCALE_MAX,
+               "16-bit signed on the chip")
+        for f in fs:
+            if f not in R.FACTOR_ID:
+                raise R.DiscretizeError(f"{owner}: unknown learning factor {f!r}; "
+                                        f"known: {', '.join(R.FACTORS)}")
+        if not any(f in R.TRIGGERS for f in fs):
+            raise R.DiscretizeError(f"{owner}: every product term must carry x0 or y0 "
+                                    f"(the chip has no other trigger), got {fs!r}")
+    _limit(owner, "t_epoch", rule.t_epoch, 1, R.T_EPOCH_MAX, "the chip's longest epoch")
+    for name, imp, _ in rule.traces:
+        if name not in R.TRACES:
+            raise R.DiscretizeError(f"{owner}: traces are (name, impulse, decay) with name in "
+                                    f"{', '.join(R.TRACES)}; got {name!r}")
+        _limit(owner, f"{name} impulse", imp, 0, R.TRACE_MAX, "7 bits on the chip")
     scales = np.array([s for s, _ in rule.terms], dtype=np.int64)
     factors = np.zeros((len(rule.terms), len(R.FACTORS)), dtype=np.int8)
     for k, (_, fs) in enumerate(rule.terms):
         for f in fs:
             factors[k, R.FACTOR_ID[f]] = 1
-    impulse = np.zeros(6, np.int64)
-    decay = np.full(6, 4096, np.int64)
-    impulse[5] = 1  # r1
-    names = ("x1", "x2", "y1", "y2", "y3", "r1")
+    impulse = np.zeros(len(R.TRACES), np.int64)
+    decay = np.full(len(R.TRACES), 4096, np.int64)
+    impulse[R.TRACES.index("r1")] = 1
     for name, imp, dec in rule.traces:
-        impulse[names.index(name)] = imp
-        decay[names.index(name)] = dec
+        impulse[R.TRACES.index(name)] = imp
+        decay[R.TRACES.index(name)] = dec
     lo, hi, step = R.SIGN_MODES["mixed"]
     if rule.wmin < lo or rule.wmax > hi:
         raise R.DiscretizeError(f"{owner}: clip range [{rule.wmin}, {rule.wmax}] exceeds the "
                                 f"mixed 8-bit range [{lo}, {hi}]")
+    pre_index = layout["pre_index"]
     reward = -1 if rule.reward is None else pre_index[rule.reward]
     if rule.reward is not None and pre_index.get(rule.reward + "#size", 1) != 1:
         raise R.DiscretizeError(f"{owner}: the reward channel {rule.reward!r} must have size 1")
-    return R.LearningRule(connection=c.name, w_start=w_start, pre_start=pre_start,
-                          post_start=post_start, n_pre=n_pre, n_post=n_post, t_epoch=rule.t_epoch,
+    return R.LearningRule(connection=c.name, w_start=layout["w_start"],
+                          pre_start=layout["pre_start"], post_start=layout["post_start"],
+                          n_pre=layout["n_pre"], n_post=layout["n_post"], t_epoch=rule.t_epoch,
                           term_scale=scales, term_factors=factors, reward_pre=reward,
                           w_min=rule.wmin, w_max=rule.wmax, w_step=step, trace_impulse=impulse,
                           trace_decay=decay)
+
+
+@LoihiBuilder.register(LoihiCompartment)
+def _compartment(m: LoihiCompartment, owner: str) -> dict:
+    if m.decay_u < 1:
+        raise R.DiscretizeError(f"{owner}: decay_u=0 cannot be programmed: the chip adds 1 to "
+                                f"the decayU register, so the current decays by at least 1/4096")
+    if not 0 < m.threshold < (1 << R.VTH_MANT_BITS):
+        raise R.DiscretizeError(f"{owner}: threshold {m.threshold} needs a vthMant in "
+                                f"1..{(1 << R.VTH_MANT_BITS) - 1}")
+    _limit(owner, "refractory", m.refractory, 1, R.REFRACT_MAX, "the chip's refractDelay")
+    mant, exp = bias_registers(m.raw("bias"), owner)
+    vmin, vmax = voltage_bounds(m, owner)
+    return {"decayU": m.decay_u - 1, "decayV": m.decay_v, "vthMant": m.threshold,
+            "biasMant": mant, "biasExp": exp, "refractDelay": m.refractory, "vMin": vmin,
+            "vMax": vmax}
+
+
+@LoihiBuilder.register(SpikeTrain)
+@LoihiBuilder.register(DataSource)
+@LoihiBuilder.register(PatternSource)
+def _source(src, owner: str) -> None:
+    """Sources take presynaptic slots only; the simulator feeds their spikes."""
 
 
 def discretize(circuit: Circuit) -> R.ChipProgram:
@@ -115,49 +183,31 @@ def discretize(circuit: Circuit) -> R.ChipProgram:
     Raises
     ------
     DiscretizeError
-        For an element the chip cannot run (continuous-time neurons, Poisson sources, rate-based
-        plasticity) or a value it cannot hold (threshold mantissa over 17 bits, bias not exactly
+        For an element type without a registered discretize function (continuous-time neurons,
+        Poisson sources, rules other than sum-of-products), named with the backends that can
+        run it, or a value it cannot hold (threshold mantissa over 17 bits, bias not exactly
         representable, voltage bounds not of the chip's form, current decay 0, integer weights
         not representable, delay too large).  Float weights are quantized, not refused: the loss
         is in ``ChipProgram.quantization``.
     """
     circuit.validate()
+    LoihiBuilder.check(circuit)
     pops = list(circuit.populations.values())
     n = sum(p.size for p in pops)
     arrays = {k: np.zeros(n, np.int64) for k in ("decayU", "decayV", "vthMant", "biasMant",
                                                  "biasExp", "refractDelay", "vMin", "vMax")}
     pop_slices, start = {}, 0
     for p in pops:
-        owner = f"population {p.name!r}"
-        if not isinstance(p.model, LoihiCompartment):
-            raise R.DiscretizeError(f"{owner}: the Loihi backend runs LoihiCompartment neurons "
-                                    f"only, not {type(p.model).__name__}")
-        m = p.model
-        if m.decay_u < 1:
-            raise R.DiscretizeError(f"{owner}: decay_u=0 cannot be programmed: the chip adds 1 to "
-                                    f"the decayU register, so the current decays by at least 1/4096")
-        if not 0 < m.threshold < (1 << R.VTH_MANT_BITS):
-            raise R.DiscretizeError(f"{owner}: threshold {m.threshold} needs a vthMant in "
-                                    f"1..{(1 << R.VTH_MANT_BITS) - 1}")
+        regs = LoihiBuilder.build(p.model, f"population {p.name!r}", f"population {p.name!r}")
         sl = slice(start, start + p.size)
-        mant, exp = bias_registers(m.raw("bias"), owner)
-        vmin, vmax = voltage_bounds(m, owner)
-        arrays["decayU"][sl] = m.decay_u - 1
-        arrays["decayV"][sl] = m.decay_v
-        arrays["vthMant"][sl] = m.threshold
-        arrays["biasMant"][sl] = mant
-        arrays["biasExp"][sl] = exp
-        arrays["refractDelay"][sl] = m.refractory
-        arrays["vMin"][sl] = vmin
-        arrays["vMax"][sl] = vmax
+        for k, v in regs.items():
+            arrays[k][sl] = v
         pop_slices[p.name] = (start, start + p.size)
         start += p.size
 
     src_slices, pre_index = {}, {}
     for s in circuit.sources.values():
-        if s.kind == "poisson":
-            raise R.DiscretizeError(f"source {s.name!r}: Poisson sources have no chip equivalent "
-                                    f"here; give explicit spike trains")
+        LoihiBuilder.build(s, f"source {s.name!r}", f"source {s.name!r}")
         src_slices[s.name] = (start, start + s.size)
         start += s.size
     for name, (a, b) in {**pop_slices, **src_slices}.items():
@@ -172,11 +222,7 @@ def discretize(circuit: Circuit) -> R.ChipProgram:
     max_delay = 0
     for c in circuit.connections.values():
         owner = f"connection {c.name!r} ({c.pre} -> {c.post})"
-        if c.plasticity is not None and not isinstance(c.plasticity, SumOfProducts):
-            raise R.DiscretizeError(f"{owner}: the Loihi learning engine runs sum-of-products "
-                                    f"rules, not {type(c.plasticity).__name__}")
-        if c.delay > R.MAX_DELAY:
-            raise R.DiscretizeError(f"{owner}: delay {c.delay} exceeds {R.MAX_DELAY}")
+        _limit(owner, "delay", c.delay, 0, R.MAX_DELAY, "the chip's longest synaptic delay")
         max_delay = max(max_delay, c.delay)
         n_pre, n_post = circuit.size_of(c.pre), circuit.size_of(c.post)
         pre0, post0 = pre_index[c.pre], pop_slices[c.post][0]
@@ -209,8 +255,10 @@ def discretize(circuit: Circuit) -> R.ChipProgram:
         conn_registers[c.name] = {k2: v for k2, v in regs.items() if k2 != "weightMant"}
         conn_registers[c.name]["delay"] = c.delay
         if c.plastic:
-            learning.append(_learning_rule(c, c.plasticity, w_start, pre0, post0, n_pre, n_post,
-                                           pre_index))
+            layout = {"w_start": w_start, "pre_start": pre0, "post_start": post0,
+                      "n_pre": n_pre, "n_post": n_post, "pre_index": pre_index}
+            learning.append(LoihiBuilder.build(c.plasticity, f"connection {c.name!r}", c, owner,
+                                               layout))
         w_start += len(mant)
 
     pre = np.concatenate(pre_l) if pre_l else np.zeros(0, np.int64)

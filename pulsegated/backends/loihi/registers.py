@@ -48,9 +48,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from pulsegated.circuit.weights import SIGN_MODES, WEIGHT_EXP_MAX, WEIGHT_EXP_MIN  # noqa: F401
+# the compartment's weight format is part of the model (both backends deliver floor(M * 2**e));
+# it is defined once, in pulsegated.circuit.weights, and re-exported here with the chip's limits
+from pulsegated.circuit.weights import (MIXED_WEIGHT_RANGE, SIGN_MODES,  # noqa: F401
+                                        WEIGHT_EXP_MAX, WEIGHT_EXP_MIN)
 
-# --- bit widths (bits excluding sign, as nengo-loihi counts them)
+# --- the chip's limits: defined here only, checked when a circuit is discretized
+# bit widths (bits excluding sign, as nengo-loihi counts them)
 Q_BITS = 21
 U_BITS = 23
 V_BITS = 23
@@ -62,10 +66,17 @@ DECAY_MAX = 4096
 DECAY_U_REG_MAX = 4095
 REFRACT_MAX = 63
 WEIGHT_SHIFT = 6
+#: longest synaptic delay in steps (Loihi 1: 0..62 with enough dendritic accumulators; the nBP
+#: circuit uses 0..6)
 MAX_DELAY = 62
 VMAX_DEFAULT = (1 << V_BITS) - 1
 VMIN_DEFAULT = -VMAX_DEFAULT
+#: largest trace impulse of the learning engine (7 bits)
 TRACE_MAX = 127
+#: range of the scale of one sum-of-products term (16-bit signed)
+TERM_SCALE_MIN, TERM_SCALE_MAX = -(1 << 15), (1 << 15) - 1
+#: longest learning epoch in steps
+T_EPOCH_MAX = 63
 
 #: values the chip's per-core voltage bounds can take (raw): vMin = -(2**a - 1), a = 0..23;
 #: vMax = 2**(9 + 2b) - 1, b = 0..7
@@ -75,6 +86,10 @@ VMAX_VALUES = tuple((1 << (9 + 2 * b)) - 1 for b in range(8))
 #: learning-rule factors the engine knows (see SumOfProducts)
 FACTORS = ("x0", "y0", "r0", "r1", "x1", "x2", "y1", "y2", "y3")
 FACTOR_ID = {f: i for i, f in enumerate(FACTORS)}
+#: factors that trigger a learning update (every product term carries one)
+TRIGGERS = ("x0", "y0")
+#: traces with programmable impulse and decay, in the order of ``LearningRule.trace_impulse``
+TRACES = ("x1", "x2", "y1", "y2", "y3", "r1")
 
 
 class DiscretizeError(ValueError):

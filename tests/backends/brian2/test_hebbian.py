@@ -1,4 +1,4 @@
-"""The rate-based pulse-gated Hebbian rule (RateHebbian) on the Brian2 backend, against a plainly
+"""The rate-based pulse-gated Hebbian rule (GatedTraceHebbian) on the Brian2 backend, against a plainly
 written computation of the same rule from the recorded spikes."""
 
 import brian2 as b2
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from pulsegated.backends.brian2 import Brian2Simulator
-from pulsegated.circuit.description import Circuit, CircuitError, EquationNeuron, RateHebbian
+from pulsegated.circuit import Circuit, CircuitError, EquationNeuron, GatedTraceHebbian
 from pulsegated.errors import UsageError
 
 DT = 0.1  # ms
@@ -34,7 +34,7 @@ def _circuit(w0):
         c.add_source(g, 1, steps=steps)
     c.connect("pre_in", "pre", "one_to_one", 1.0)
     c.connect("post_in", "post", "one_to_one", 1.0)
-    rule = RateHebbian(ETA, TAU * b2.ms, potentiate=("gp",), depress=("gd",),
+    rule = GatedTraceHebbian(ETA, TAU * b2.ms, potentiate=("gp",), depress=("gd",),
                        window=WINDOW * b2.ms, wmin=0.0, wmax=0.2)
     c.connect("pre", "post", "all_to_all", w0, plasticity=rule, target="x")
     return c
@@ -115,7 +115,7 @@ def test_bad_rules_are_refused(kwargs, message):
     args = dict(eta=0.1, tau=1 * b2.ms, potentiate=("gp",), window=1 * b2.ms)
     args.update(kwargs)
     with pytest.raises(CircuitError, match=message):
-        c.connect("a", "b", "all_to_all", 0.1, plasticity=RateHebbian(**args))
+        c.connect("a", "b", "all_to_all", 0.1, plasticity=GatedTraceHebbian(**args))
 
 
 def test_rules_onto_one_population_must_agree():
@@ -126,7 +126,7 @@ def test_rules_onto_one_population_must_agree():
     c.add_source("gp", 1, steps=(3,))
     for pre, tau in (("a", 1), ("b", 2)):
         c.connect(pre, "post", "all_to_all", 0.1,
-                  plasticity=RateHebbian(0.1, tau * b2.ms, potentiate=("gp",), window=1 * b2.ms))
+                  plasticity=GatedTraceHebbian(0.1, tau * b2.ms, potentiate=("gp",), window=1 * b2.ms))
     with pytest.raises(UsageError, match="must share tau, window and gates"):
         Brian2Simulator(c, codegen="numpy")
 
@@ -138,7 +138,7 @@ def test_epoch_applies_accumulated_changes_at_its_boundaries():
     w0 = np.full((2, 3), 0.1)
     c = _circuit(w0)
     conn = c.connections["pre__post"]
-    rule = RateHebbian(ETA, TAU * b2.ms, potentiate=("gp",), depress=("gd",),
+    rule = GatedTraceHebbian(ETA, TAU * b2.ms, potentiate=("gp",), depress=("gd",),
                        window=WINDOW * b2.ms, epoch=50 * DT * b2.ms)
     c.connections["pre__post"] = type(conn)(**{**conn.__dict__, "plasticity": rule})
     sim = Brian2Simulator(c, codegen="numpy", record_state={"post": "x"})

@@ -11,7 +11,7 @@ from nengo_loihi.builder.discretize import discretize_weights
 
 from pulsegated.backends.brian2 import Brian2Simulator
 from pulsegated.backends.loihi import LoihiSimulator
-from pulsegated.circuit.description import Circuit, LoihiCompartment, SumOfProducts
+from pulsegated.circuit import Circuit, LoihiCompartment, SumOfProducts
 from pulsegated.errors import UsageError
 
 N_STEPS = 60

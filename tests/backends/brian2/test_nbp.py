@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from pulsegated.backends.brian2 import Brian2Backend, Brian2Simulator
-from pulsegated.circuit.description import Circuit, EquationNeuron, RateHebbian
+from pulsegated.circuit import Circuit, EquationNeuron, GatedTraceHebbian
 from pulsegated.errors import UsageError
 from pulsegated.nbp import rule
 from pulsegated.nbp.network import copies_consistent
@@ -94,7 +94,7 @@ def test_rate_hebbian_needs_equation_neurons():
     c.add_population("b", 2)
     c.add_source("g", 1, steps=(3,))
     c.connect("a", "b", "all_to_all", np.zeros((2, 2), int),
-              plasticity=RateHebbian(1.0, 1 * b2.ms, potentiate=("g",), window=1 * b2.ms))
+              plasticity=GatedTraceHebbian(1.0, 1 * b2.ms, potentiate=("g",), window=1 * b2.ms))
     with pytest.raises(UsageError, match="needs an equation-neuron postsynaptic population"):
         Brian2Simulator(c, codegen="numpy")
 

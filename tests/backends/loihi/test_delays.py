@@ -8,7 +8,8 @@ has after the learning of step t.
 import numpy as np
 
 from pulsegated.backends.loihi import LoihiSimulator
-from pulsegated.circuit.description import MAX_DELAY, Circuit, LoihiCompartment, SumOfProducts
+from pulsegated.backends.loihi.registers import MAX_DELAY
+from pulsegated.circuit import Circuit, LoihiCompartment, SumOfProducts
 
 DELAYS = range(MAX_DELAY + 1)
 #: a compartment that never fires and whose u is this step's input only

@@ -3,8 +3,9 @@ import pytest
 
 from pulsegated.backends.loihi import DiscretizeError, LoihiSimulator, discretize
 from pulsegated.backends.loihi.discretize import bias_registers, weight_registers
-from pulsegated.circuit.description import Circuit, EquationNeuron, LoihiCompartment
-from pulsegated.circuit import kinds as K
+from pulsegated.circuit import (Circuit, EquationNeuron, GatedTraceHebbian, LoihiCompartment,
+                                SumOfProducts)
+from pulsegated.circuit import kinds
 from pulsegated.nbp import rule
 from pulsegated.nbp.network import training_circuit
 
@@ -21,9 +22,9 @@ def test_nbp_constants_map_to_registers():
     assert (prog.biasMant[a:b] == -4096).all() and (prog.biasExp[a:b] == 7).all()
     assert (prog.vthMant[a:b] == 1024).all() and (prog.decayU[a:b] == 4095).all()
     assert bias_registers(-8192 << 6, "x") == (-4096, 7)
-    assert weight_registers(np.array([K.GATE]), False, "g")["weightMant"][0] == 136
-    assert weight_registers(np.array([K.RELAY]), False, "r")["weightMant"][0] == 130
-    assert weight_registers(np.array([K.RING]), False, "r")["weightMant"][0] == 145
+    assert weight_registers(np.array([kinds.GATE]), False, "g")["weightMant"][0] == 136
+    assert weight_registers(np.array([kinds.RELAY]), False, "r")["weightMant"][0] == 130
+    assert weight_registers(np.array([kinds.RING]), False, "r")["weightMant"][0] == 145
 
 
 def _circuit(model=None, weight=520, delay=0):
@@ -54,8 +55,71 @@ def test_discretize_refuses_what_the_chip_cannot_hold(kwargs, message):
 
 def test_discretize_refuses_continuous_models():
     m = EquationNeuron(equations="dv/dt = -v/(10*ms) : volt", threshold="v > 1*mV")
-    with pytest.raises(DiscretizeError, match="LoihiCompartment neurons only, not EquationNeuron"):
+    with pytest.raises(DiscretizeError, match=r"^the loihi backend cannot run EquationNeuron "
+                                              r"neurons \(population 'a'\); backends that can: "
+                                              r"brian2$"):
         discretize(_circuit(model=m))
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    (dict(delay=63), r"connection 'a__b' \(a -> b\): delay=63 is above the allowed maximum 62 "
+                     r"\(the chip's longest synaptic delay\)"),
+    (dict(model=LoihiCompartment(refractory=64)), r"population 'a': refractory=64 is above the "
+                                                  r"allowed maximum 63"),
+    (dict(model=LoihiCompartment(threshold=1 << 17)), "needs a vthMant in 1..131071"),
+    (dict(model=LoihiCompartment(bias=9000)), r"bias 9000 cannot be held exactly"),
+    (dict(model=LoihiCompartment(v_max=131072)), r"v_max=131072 \(raw 8388608\) cannot be "
+                                                 r"programmed"),
+])
+def test_chip_limits_are_checked_when_discretizing(kwargs, message):
+    c = _circuit(**kwargs)
+    c.validate()  # the description itself is valid: these are limits of the chip only
+    with pytest.raises(DiscretizeError, match=message):
+        discretize(c)
+
+
+def _plastic(**rule):
+    c = Circuit("c")
+    c.add_population("a", 2)
+    c.add_population("b", 2)
+    c.add_source("r", 1, steps=(0,))
+    c.connect("a", "b", "all_to_all", np.zeros((2, 2), int), name="p",
+              plasticity=SumOfProducts(**{"terms": ((2, ("x0", "y0")),), "reward": "r", **rule}))
+    return c
+
+
+@pytest.mark.parametrize("rule,message", [
+    (dict(terms=((1, ("x0", "z9")),)), "connection 'p' .*: unknown learning factor 'z9'; known: "
+                                       "x0, y0, r0, r1, x1, x2, y1, y2, y3"),
+    (dict(terms=((1, ("r1",)),)), r"must carry x0 or y0 \(the chip has no other trigger\)"),
+    (dict(terms=((1 << 15, ("x0",)),)), "term scale=32768 is above the allowed maximum 32767"),
+    (dict(t_epoch=64), "t_epoch=64 is above the allowed maximum 63"),
+    (dict(traces=(("x1", 128, 0),)), "x1 impulse=128 is above the allowed maximum 127"),
+    (dict(traces=(("q1", 1, 0),)), "traces are .* with name in x1, x2, y1, y2, y3, r1; got 'q1'"),
+    (dict(wmin=-512), r"clip range \[-512, 254\] exceeds the mixed 8-bit range"),
+])
+def test_learning_engine_limits_are_checked_when_discretizing(rule, message):
+    c = _plastic(**rule)
+    c.validate()
+    with pytest.raises(DiscretizeError, match=message):
+        discretize(c)
+
+
+def test_discretize_refuses_unregistered_sources_and_rules_by_name():
+    import brian2 as b2
+    c = _circuit()
+    c.add_source("noise", 2, rate=10 * b2.Hz)
+    with pytest.raises(DiscretizeError, match=r"the loihi backend cannot run PoissonSource "
+                                              r"sources \(source 'noise'\); backends that can: "
+                                              r"brian2"):
+        discretize(c)
+    c = _circuit()
+    c.add_population("g", 1)
+    c.connect("a", "b", "all_to_all", np.zeros((2, 2)), name="hebb",
+              plasticity=GatedTraceHebbian(0.1, 5 * b2.ms, potentiate=("g",), window=2 * b2.ms))
+    with pytest.raises(DiscretizeError, match=r"cannot run GatedTraceHebbian plasticity "
+                                              r"\(connection 'hebb'\); backends that can: brian2"):
+        discretize(c)
 
 
 def test_overflow_report_counts_wraps_and_saturation():

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from pulsegated.backends.loihi import LoihiSimulator
-from pulsegated.circuit.description import Circuit, LoihiCompartment, SumOfProducts
+from pulsegated.circuit import Circuit, LoihiCompartment, SumOfProducts
 
 N_PRE, N_POST, STEPS = 3, 4, 120
 

@@ -19,7 +19,7 @@ from nengo_loihi.builder.discretize import discretize_weights, shift
 from pulsegated.backends.loihi import LoihiSimulator
 from pulsegated.backends.loihi.emulator import Emulator
 from pulsegated.backends.loihi.registers import program_from_synapses
-from pulsegated.circuit.description import Circuit, LoihiCompartment
+from pulsegated.circuit import Circuit, LoihiCompartment
 
 from pulsegated.backends.loihi.oracle import run_oracle
 

@@ -38,21 +38,83 @@ def test_delays_and_fan_out(make_sim):
     assert sorted(zip(steps, idx)) == [(3, 0), (3, 2), (6, 1)]
 
 
+def loihi_compartments(n_steps, source_steps, weights, m: LoihiCompartment):
+    """u, v (raw chip units) and spikes of compartments fed by one source, written out from the
+    dynamics documented in :class:`LoihiCompartment`, in plain Python integers."""
+    def decay(x, d):
+        return (abs(x) * (4096 - d) // 4096) * (1 if x >= 0 else -1)
+    n = len(weights)
+    vlim = 2 ** 23 - 1
+    u, v, hold = [0] * n, [0] * n, [0] * n
+    U, V, S = np.zeros((n_steps, n), np.int64), np.zeros((n_steps, n), np.int64), []
+    for t in range(n_steps):
+        arriving = sum(1 for s in source_steps if s + 1 == t)
+        for i in range(n):
+            u[i] = decay(u[i], m.decay_u) + arriving * weights[i] * 64
+            v[i] = min(vlim, max(-vlim, decay(v[i], m.decay_v) + u[i] + m.bias * 64))
+            if hold[i]:
+                v[i], hold[i] = 0, hold[i] - 1
+            elif v[i] > m.threshold * 64:
+                S.append((t, i))
+                v[i], hold[i] = 0, m.refractory - 1
+        U[t], V[t] = u, v
+    return U, V, S
+
+
 def test_leaky_compartments_and_refractoriness(make_sim):
-    """Decays, bias and refractory delay give the same spike trains on every backend."""
+    """Decays, bias and refractory delay follow the documented compartment dynamics exactly."""
+    model = LoihiCompartment(threshold=1000, bias=-20, decay_u=700, decay_v=300, refractory=4)
     c = Circuit("leaky")
-    c.add_source("s", 1, steps=tuple(range(0, 40, 3)))
-    c.add_population("p", 3, LoihiCompartment(threshold=1000, bias=-20, decay_u=700,
-                                              decay_v=300, refractory=4))
-    c.connect("s", "p", "all_to_all", np.array([[400, 256, 600]]))
-    sim = make_sim(c)
+    source_steps = tuple(range(0, 40, 3))
+    c.add_source("s", 1, steps=source_steps)
+    c.add_population("p", 3, model)
+    weights = [400, 256, 600]
+    c.connect("s", "p", "all_to_all", np.array([weights]))
+    sim = make_sim(c, record_state={"p": ["u", "v"]})
     sim.run_steps(45)
+    U, V, S = loihi_compartments(45, source_steps, weights, model)
     steps, idx = sim.spikes("p")
-    ref = simulator("loihi")(c)
-    ref.run_steps(45)
-    rs, ri = ref.spikes("p")
-    assert len(steps) > 5
-    assert sorted(zip(steps, idx)) == sorted(zip(rs, ri))
+    assert len(S) > 5 and {i for _, i in S} == {0, 1, 2}
+    assert sorted(zip(steps.tolist(), idx.tolist())) == S
+    np.testing.assert_array_equal(sim.state("p", "u"), U)
+    np.testing.assert_array_equal(sim.state("p", "v"), V)
+
+
+def test_set_weights_changes_what_a_spike_delivers(make_sim):
+    """weights() reads, set_weights() replaces between runs, and state() shows the effect."""
+    c = Circuit("set")
+    c.add_source("s", 2, steps=(0, 1, 5, 6), indices=(0, 1, 0, 1))
+    c.add_population("p", 3, LoihiCompartment(threshold=100_000))
+    c.connect("s", "p", "all_to_all", np.array([[4, -6, 8], [0, 10, -2]]), name="w")
+    sim = make_sim(c, record_state={"p": ["u"]})
+    np.testing.assert_array_equal(sim.weights("w"), [[4, -6, 8], [0, 10, -2]])
+    sim.run_steps(4)
+    sim.set_weights("w", np.array([[-20, 2, 6], [12, 0, 14]]))
+    np.testing.assert_array_equal(sim.weights("w"), [[-20, 2, 6], [12, 0, 14]])
+    sim.run_steps(4)
+    u = sim.state("p", "u") // 64
+    assert u.shape == (8, 3) and sim.t == 8
+    np.testing.assert_array_equal(u[[1, 2, 6, 7]], [[4, -6, 8], [0, 10, -2],
+                                                    [-20, 2, 6], [12, 0, 14]])
+
+
+def test_simulator_facade_and_reading_errors():
+    from pulsegated.backends import Simulator
+    from pulsegated.errors import UsageError
+    c = Circuit("one")
+    c.add_source("s", 1, steps=(0,))
+    c.add_population("p", 1, LoihiCompartment())
+    c.connect("s", "p", "one_to_one", 2048)
+    with pytest.raises(UsageError, match=r"unknown backend 'nest' for Simulator; choose one of: "
+                                         r"loihi, brian2"):
+        Simulator(c, backend="nest")
+    with Simulator(c, backend="loihi", record_state={"p": "v"}) as sim:
+        sim.run_steps(2)
+        assert sim.spikes("p")[0].tolist() == [1]
+        with pytest.raises(UsageError, match=r"'u' of 'p' was not recorded"):
+            sim.state("p", "u")
+    with pytest.raises(UsageError, match=r"records u and v of 'p', not 'w'"):
+        Simulator(c, backend="loihi", record_state={"p": ["w"]})
 
 
 def test_nbp_circuit_trains_like_the_reference(make_sim):

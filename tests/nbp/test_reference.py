@@ -81,9 +81,18 @@ def test_init_is_glorot_even_clipped_and_seeded():
 def test_backend_interface_and_bad_input():
     W1, W2 = rule.init_weights(8, 6, 3, 0)
     b = ReferenceBackend(W1, W2)
-    X = np.eye(8, dtype=np.uint8)
-    inf = b.infer(X)
-    assert inf.spikes.shape == (8, 3) and inf.potential.shape == (8, 3)
+    # inference: z2 = W2 h with h = (W1 x > 512), spelled out, on weights large enough to fire
+    V1, V2 = np.clip(W1 * 6, -256, 254), np.clip(W2 * 6, -256, 254)
+    V2[0] = 200  # output 0 fires once three hidden neurons do
+    X = (np.random.default_rng(2).random((40, 8)) < 0.6).astype(np.uint8)
+    inf = ReferenceBackend(V1, V2).infer(X)
+    for s, x in enumerate(X):
+        h = [int(sum(int(V1[j, i]) for i in range(8) if x[i]) > 512) for j in range(6)]
+        z2 = [sum(int(V2[k, j]) * h[j] for j in range(6)) for k in range(3)]
+        assert inf.potential[s].tolist() == z2
+        assert inf.spikes[s].tolist() == [z > 512 for z in z2]
+    assert inf.potential.dtype == np.int64 and inf.spikes.dtype == np.bool_
+    assert 0 < inf.spikes.sum() < inf.spikes.size and len(np.unique(inf.potential)) > 5
     with pytest.raises(UsageError, match=r"shape \(n_samples, 8\)"):
         b.train(np.zeros((3, 7), np.uint8), np.zeros(3, int))
     with pytest.raises(UsageError, match="binary"):

@@ -131,8 +131,13 @@ def test_identical_to_nengo_loihi(batch):
 
 
 def test_batches_cover_the_hard_cases():
-    """The random batches really exercise wrap-around, saturation, refractoriness and delays."""
-    totals = {"q": 0, "u": 0, "v": 0, "spikes": 0, "refractory_spikers": 0}
+    """The random batches really exercise wrap-around, saturation, refractoriness and delays.
+
+    Saturation is read off nengo-loihi's v (compartments whose v sits at a bound of a narrow
+    range) and must be what our emulator counted; the configurations compared are distinct.
+    """
+    totals = {"q": 0, "u": 0, "v": 0, "spikes": 0, "refractory_spikers": 0, "saturated": 0}
+    configurations = set()
     for batch in range(N_BATCHES):
         comp, n_src, syn, spikes = random_batch(1000 + batch)
         u, v, s, emu = run_ours(comp, n_src, syn, spikes)
@@ -141,8 +146,20 @@ def test_batches_cover_the_hard_cases():
         totals["v"] += emu.cnt_v.sum()
         totals["spikes"] += s.sum()
         totals["refractory_spikers"] += int(((comp["refractDelay"] > 2) & s.any(0)).sum())
-    assert N_BATCHES * PER_BATCH >= 500
+        pre, post, mant, wexp, delay, mixed = syn
+        w_eff = [nengo_effective(m, e, x) for m, e, x in zip(mant, wexp, mixed)]
+        _, ov, _ = run_oracle(comp, n_src, list(zip(pre, post, w_eff, delay)), spikes, N_STEPS)
+        narrow = comp["vMax"] < (1 << 23) - 1
+        at_bound = narrow & ((ov == comp["vMax"]) | (ov == comp["vMin"])).any(axis=0)
+        assert np.all(emu.cnt_v[at_bound] > 0), "a v at its bound that was never clipped"
+        totals["saturated"] += int(at_bound.sum())
+        for c in range(len(comp["vthMant"])):
+            inputs = tuple(sorted((int(p), int(m), int(e), int(d))
+                                  for p, q, m, e, d in zip(pre, post, mant, wexp, delay) if q == c))
+            configurations.add((tuple(int(comp[k][c]) for k in sorted(comp)), inputs))
+    assert len(configurations) >= 500
     assert totals["q"] > 10 and totals["u"] > 10 and totals["v"] > 100
+    assert totals["saturated"] > 20
     assert totals["spikes"] > 1000 and totals["refractory_spikers"] > 20
 
 

@@ -13,7 +13,7 @@ import time
 
 import numpy as np
 
-from pulsegated.backends.brian2 import Brian2Backend
+from pulsegated.nbp.spiking import Brian2Backend
 from pulsegated.nbp import rule
 from pulsegated.nbp.reference import ReferenceBackend
 from machine import describe  # noqa: E402

@@ -162,7 +162,7 @@ def _loihi_part(trainer, n) -> dict:
 def _brian2_part(trainer, n, out) -> dict:
     import numpy as np
 
-    from pulsegated.backends.brian2 import Brian2Backend
+    from pulsegated.nbp.spiking import Brian2Backend
     from pulsegated.nbp.network import TRAINING_ACTIVITY
 
     print(f"3/3  the same circuit as Brian2 NeuronGroups and Synapses (runtime device, numpy code "

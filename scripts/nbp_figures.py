@@ -49,7 +49,7 @@ def main():
                                          f"seed {args.seed}")
         print("wrote", path)
     if args.only in ("all", "raster"):
-        from pulsegated.backends.brian2 import Brian2Backend
+        from pulsegated.nbp.spiking import Brian2Backend
         from pulsegated.nbp.network import TRAINING_ACTIVITY
         from pulsegated.nbp.reference import train_epoch
 

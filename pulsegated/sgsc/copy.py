@@ -15,11 +15,13 @@ cycle, ``L e_i <- L e_i + eta (K - L) e_i``, so the error ``|L - K|`` falls as `
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 
 import numpy as np
+from brian2 import Hz, Quantity, ms
 
 from pulsegated.circuit import Circuit, GatedTraceHebbian
+from pulsegated.sgsc._units import check_quantity, hashable
 from pulsegated.sgsc.graded import (GradedChainParams, current_decay, graded_graph_circuit,
                                     unit_weight)
 
@@ -93,18 +95,26 @@ class CopyParams:
     rates up to 0.4 g0 = 400 Hz give each presynaptic neuron about 7 spikes per window: with few
     spikes per window every synapse's change is a large random step (the mean still copies, but
     single weights spread and hit their bound).  ``amplitude`` is the presented basis vector's
-    amplitude (fraction of g0); ``eta`` the copy rate per cycle (the fraction of the error
-    ``K - L`` removed from a column per presentation, in the mean); ``trace_tau`` (ms) the time
-    constant of the postsynaptic trace of the Hebbian rule; ``wmin`` the lower bound of a single
-    synapse, as a coupling factor.
+    amplitude (a plain fraction of g0); ``eta`` the copy rate per cycle (the fraction of the
+    error ``K - L`` removed from a column per presentation, in the mean); ``trace_tau`` the time
+    constant of the postsynaptic trace of the Hebbian rule, a Brian2 time (e.g. ``5 * ms``; plain
+    numbers are refused); ``wmin`` the lower bound of a single synapse, as a coupling factor.
     """
 
-    chain: GradedChainParams = GradedChainParams(n=200, n_gate=50, T=40.0, tau=20.0, g0=1000.0,
-                                                 dt=0.8)
+    chain: GradedChainParams = GradedChainParams(n=200, n_gate=50, T=40 * ms, tau=20 * ms,
+                                                 g0=1000 * Hz, dt=0.8 * ms)
     amplitude: float = 0.4
     eta: float = 0.3
-    trace_tau: float = 5.0
+    trace_tau: Quantity = field(default_factory=lambda: 5 * ms)
     wmin: float = 0.0
+
+    def __post_init__(self):
+        if not isinstance(self.chain, GradedChainParams):
+            raise TypeError(f"CopyParams.chain must be a GradedChainParams, got {self.chain!r}")
+        check_quantity(self.trace_tau, "time", "CopyParams.trace_tau", positive=True)
+
+    def __hash__(self):
+        return hash(tuple(hashable(getattr(self, f.name)) for f in fields(self)))
 
 
 def copy_constants(q: CopyParams) -> dict:
@@ -121,7 +131,7 @@ def copy_constants(q: CopyParams) -> dict:
       through the trace filter.
     """
     p = q.chain
-    s = int(round(p.T / p.dt))
+    s = int(round(float(p.T / p.dt)))
     d = current_decay(p)
     inj, current, last = {}, 0.0, None
     for w in X_WINDOWS:
@@ -131,14 +141,14 @@ def copy_constants(q: CopyParams) -> dict:
         current, last = q.amplitude, w
     eps = (1 + d ** s) * d ** (2 * s)
     # expected pairing sum_k r_pre[k] dt * trace[k] of unit-amplitude profiles d^k (rates in g0)
-    dt, ttr = p.dt * 1e-3, q.trace_tau * 1e-3
+    dt, ttr = np.asarray(p.dt), np.asarray(q.trace_tau)  # SI values: a dimensionless sum
     prof = d ** np.arange(s + 1)
-    d_tr = 1.0 - p.dt / q.trace_tau
+    d_tr = 1.0 - float(p.dt / q.trace_tau)
     trace = np.zeros(s + 1)
     for k in range(1, s + 1):
         trace[k] = trace[k - 1] * d_tr + prof[k - 1] * dt / ttr
-    pairing = float(np.sum(prof * trace)) * dt * p.g0 ** 2 * q.amplitude ** 2
-    hebb_eta = q.eta * unit_weight(p) / (pairing * (1 - eps))
+    pairing = float(np.sum(prof * trace)) * p.dt * p.g0 ** 2 * q.amplitude ** 2  # a rate
+    hebb_eta = float(q.eta * unit_weight(p) / (pairing * (1 - eps)))  # dimensionless
     return {"injection": inj, "residual": eps, "relay": 1 - eps, "hebb_eta": hebb_eta,
             "steps_per_window": s}
 
@@ -172,17 +182,15 @@ def copy_circuit(K, L0, q: CopyParams = CopyParams(), rng=None) -> Circuit:
     if q.chain.jitter:
         raise ValueError("the copy circuit's learning windows need a gating chain without jitter")
     if not q.chain.dt < q.trace_tau:
-        raise ValueError(f"trace_tau must exceed the time step {q.chain.dt} ms, got {q.trace_tau}")
-    import brian2 as b2  # units only
-
+        raise ValueError(f"trace_tau must exceed the time step {q.chain.dt}, got {q.trace_tau}")
     p = q.chain
     m, n = K.shape
     const = copy_constants(q)
-    rule = GatedTraceHebbian(const["hebb_eta"], q.trace_tau * b2.ms,
+    rule = GatedTraceHebbian(const["hebb_eta"], q.trace_tau,
                              potentiate=(f"gate{POTENTIATE}",), depress=(f"gate{DEPRESS}",),
-                             window=p.T * b2.ms, wmin=q.wmin * unit_weight(p),
+                             window=p.T, wmin=q.wmin * float(unit_weight(p) / Hz),
                              # one learning epoch per presentation: both windows see the same L
-                             epoch=PERIOD * p.T * b2.ms)
+                             epoch=PERIOD * p.T)
     units = {**{f"x{j}": X_WINDOWS for j in range(n)},
              **{f"xa{j}": A_INPUT for j in range(n)},
              **{f"ya{k}": A_OUTPUT for k in range(m)},
@@ -200,7 +208,7 @@ def copy_circuit(K, L0, q: CopyParams = CopyParams(), rng=None) -> Circuit:
         c.add_source(source, n, data_phase=w * s - 1)
         for j in range(n):
             W = np.zeros((n, p.n))
-            W[j] = amp * p.g0
+            W[j] = amp * float(p.g0 / Hz)  # the description's weights: I's SI values
             c.connect(source, f"{unit}{j}", "all_to_all", W, target="I")
     c.meta.update(algorithm="synaptic_copy", K=K, L0=L0, copy=q, constants=const,
                   present=[source for source, *_ in injections],
@@ -214,7 +222,7 @@ def copied_matrix(c: Circuit, sim) -> np.ndarray:
     m, n = c.meta["K"].shape
     L = np.zeros((m, n))
     for (k, j), name in c.meta["plastic"].items():
-        L[k, j] = sim.weights(name).mean() / unit_weight(p)
+        L[k, j] = sim.weights(name).mean() / float(unit_weight(p) / Hz)
     return L
 
 

@@ -36,21 +36,43 @@ Conventions
   spike changes its weight by ``hebb_sign * eta * a_hebb_post`` inside an open window, *then* is
   delivered with the new weight.
 * Data sources (per-sample 0/1 vectors) and fixed-pattern sources are groups whose threshold reads a
-  :class:`~brian2.TimedArray` (``stim(t - t_offset + dt, i) > 0.5``): refilled between runs in the
-  runtime device, passed as ``run_args`` in ``cpp_standalone`` without recompiling.
+  :class:`~brian2.TimedArray` (``stim(t - t_offset + dt, i) > 0.5``).  Runtime device: before a run
+  a new TimedArray of the same name and shape replaces the old one in the group's ``namespace``
+  (Brian2's documented way to change an external name between runs; code objects are regenerated
+  at every run, and the unchanged code text keeps Cython's compiled modules cached).
+  ``cpp_standalone``: the values are passed as ``run_args`` without recompiling.
+
+Isolation
+---------
+A build never changes Brian2's global state: every object of a build runs on the build's own
+:class:`~brian2.Clock` (``dt`` of the circuit; ``defaultclock`` is left alone), carries its own
+code-generation target (``codeobj_class``; ``prefs.codegen.target`` is left alone) and the runtime
+device is used (switched to only while building or running if another device is active).  A
+``cpp_standalone`` build uses a device of its own (a fresh
+:class:`~brian2.devices.cpp_standalone.device.CPPStandaloneDevice`, so several standalone projects
+coexist in one process and can each be re-run), active only while the project is generated and
+compiled; the previous device is restored afterwards.  The compiled project is re-run with
+:meth:`Brian2Circuit.run_standalone`.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+import shutil
+import tempfile
+import weakref
+
 import numpy as np
 from brian2.units.fundamentalunits import DIMENSIONLESS
 
-from pulsegated.circuit.description import (Circuit, EquationNeuron, LoihiCompartment,
-                                            RateHebbian, SumOfProducts)
+from pulsegated.circuit import (Circuit, EquationNeuron, LoihiCompartment, RateHebbian,
+                                SumOfProducts)
 from pulsegated.circuit.weights import WeightError, effective_weights
 from pulsegated.errors import UsageError
 
-__all__ = ["Brian2Circuit", "build", "DEVICES", "CODEGEN", "W_SCALE"]
+__all__ = ["Brian2Circuit", "build", "DEVICES", "CODEGEN", "W_SCALE", "MAKE_JOBS",
+           "synapse_indices"]
 
 DEVICES = ("runtime", "cpp_standalone")
 #: code generation targets of the runtime device: Cython (compiled once per model and cached by
@@ -58,15 +80,87 @@ DEVICES = ("runtime", "cpp_standalone")
 CODEGEN = ("cython", "numpy")
 #: chip scale of weights and thresholds (raw = threshold units << 6)
 W_SCALE = 64
+#: default number of parallel ``make`` jobs of a ``cpp_standalone`` build
+MAKE_JOBS = 2
+
+
+def _codeobj_class(codegen: str):
+    """The runtime code object class of a code generation target name."""
+    if codegen == "numpy":
+        from brian2.codegen.runtime.numpy_rt import NumpyCodeObject
+        return NumpyCodeObject
+    from brian2.codegen.runtime.cython_rt import CythonCodeObject
+    return CythonCodeObject
+
+
+@contextlib.contextmanager
+def active_device(device):
+    """Make ``device`` Brian2's active device inside the block, then restore the previous one.
+
+    A no-op when ``device`` is already active (the common case: the runtime device).
+    """
+    from brian2.devices import device as bd
+    if bd.get_device() is device:
+        yield
+        return
+    bd.set_device(device, build_on_run=False)
+    try:
+        yield
+    finally:
+        bd.reset_device()
+
+
+@contextlib.contextmanager
+def _make_jobs(n: int):
+    """``prefs.devices.cpp_standalone.extra_make_args_unix = ["-j<n>"]`` inside the block only."""
+    from brian2 import prefs
+    key = "devices.cpp_standalone.extra_make_args_unix"
+    old = list(prefs[key])
+    prefs[key] = [f"-j{int(n)}"]
+    try:
+        yield
+    finally:
+        prefs[key] = old
+
+
+def synapse_indices(circuit, connection: str) -> tuple[np.ndarray, np.ndarray]:
+    """``(i, j)`` of every synapse of a connection, in Brian2's creation order.
+
+    ``all_to_all``: presynaptic index major; ``one_to_one``: ``i = j``; ``one_to_all``: ``i = 0``.
+    """
+    c = circuit.connections[connection]
+    n_pre, n_post = circuit.size_of(c.pre), circuit.size_of(c.post)
+    if c.pattern == "all_to_all":
+        return np.repeat(np.arange(n_pre), n_post), np.tile(np.arange(n_post), n_pre)
+    if c.pattern == "one_to_one":
+        return np.arange(n_post), np.arange(n_post)
+    return np.zeros(n_post, dtype=np.int64), np.arange(n_post)
 
 
 class Brian2Circuit:
-    """The Brian2 objects of one circuit: ``network``, ``groups``, ``synapses``, ``monitors``,
-    ``stimuli`` (TimedArrays of data/pattern sources, by source name) and ``offsets`` (the groups
-    holding ``t_offset``)."""
+    """The Brian2 objects of one circuit.
+
+    Attributes
+    ----------
+    circuit : Circuit
+    network : brian2.Network
+    groups, synapses, monitors, state_monitors : dict
+        By population / source, connection and recorded population.
+    stimuli : dict
+        The current :class:`~brian2.TimedArray` of each data/pattern source (see
+        :meth:`set_stimuli`); ``stim_groups`` the groups reading them (holding ``t_offset``).
+    dt : Quantity
+        One step; ``clock`` the :class:`~brian2.Clock` every object of the build runs on.
+    device : {"runtime", "cpp_standalone"}
+    directory : str or None
+        The standalone project folder.
+    run_steps : int or None
+        Steps of one run of the compiled standalone project.
+    """
 
     def __init__(self, circuit, network, groups, synapses, monitors, stimuli, stim_groups,
-                 dt, state_monitors):
+                 dt, state_monitors, clock=None, device="runtime", device_object=None,
+                 directory=None, run_steps=None, weight_units=None, initial_w=None):
         self.circuit = circuit
         self.network = network
         self.groups = groups
@@ -76,6 +170,74 @@ class Brian2Circuit:
         self.stim_groups = stim_groups
         self.dt = dt
         self.state_monitors = state_monitors
+        self.clock = clock
+        self.device = device
+        self.directory = directory
+        self.run_steps = run_steps
+        self.weight_units = weight_units or {}
+        #: per-synapse ``w`` as built (standalone: what a run starts from unless given)
+        self.initial_w = initial_w or {}
+        self._device = device_object
+        self._cleanup = None
+
+    def _remove_when_collected(self, path: str) -> None:
+        self._cleanup = weakref.finalize(self, shutil.rmtree, path, True)
+
+    def close(self) -> None:
+        """Remove the temporary standalone project folder (one named by the caller is kept)."""
+        if self._cleanup is not None:
+            self._cleanup()
+
+    @property
+    def device_object(self):
+        """The Brian2 device holding this build's arrays."""
+        return self._device
+
+    def run(self, n_steps: int) -> None:
+        """Run the network (runtime device) for ``n_steps`` steps, continuing from its ``t``."""
+        if self.device != "runtime":
+            raise UsageError("run() needs a runtime build; a cpp_standalone project is re-run "
+                             "with run_standalone()")
+        with active_device(self._device):
+            self.network.run(int(n_steps) * self.dt, namespace={})
+
+    def set_stimuli(self, values: dict, t_offset: int) -> None:
+        """Drive the data/pattern sources with ``values[source]`` (rows: steps from
+        ``t_offset - 1``, see :func:`~pulsegated.backends.brian2.simulator.fill_stimuli`) in the
+        next runtime runs: a new TimedArray of the same name replaces the old one in the group's
+        namespace, and ``t_offset`` (steps) is the step the rows are counted from."""
+        import brian2 as b2
+        for name, v in values.items():
+            old = self.stimuli[name]
+            v = np.asarray(v, dtype=float)
+            if v.shape != old.values.shape:
+                raise UsageError(f"stimulus of {name!r} must have shape {old.values.shape}, got "
+                                 f"{v.shape}")
+            ta = b2.TimedArray(v, dt=self.dt, name=old.name)
+            self.stim_groups[name].namespace[old.name] = ta
+            self.stimuli[name] = ta
+        for g in self.stim_groups.values():
+            g.t_offset = int(t_offset) * self.dt
+
+    def stimulus_shape(self, source: str) -> tuple:
+        """Shape of the value array of a source's TimedArray."""
+        return self.stimuli[source].values.shape
+
+    def run_standalone(self, run_args=None) -> None:
+        """Run the compiled standalone project once (from step 0) with ``run_args``
+        (``{TimedArray or group.variable: values}``); results are read through the objects."""
+        if self.device != "cpp_standalone":
+            raise UsageError("run_standalone() needs a cpp_standalone build")
+        self._device.run(run_args=run_args or {}, with_output=False)
+        # the run arguments written into the project (one file per distinct value array)
+        self._device.delete(code=False, data=False, run_args=True, directory=False)
+
+    def synapse_indices(self, connection: str) -> tuple[np.ndarray, np.ndarray]:
+        """``(i, j)`` of the synapses of a connection (see :func:`synapse_indices`)."""
+        if self.device == "runtime":
+            S = self.synapses[connection]
+            return np.asarray(S.i[:]), np.asarray(S.j[:])
+        return synapse_indices(self.circuit, connection)
 
     def weight_matrix(self, connection: str) -> np.ndarray:
         """Dense (pre, post) matrix of the weights a spike delivers, in the description's units.
@@ -94,16 +256,21 @@ class Brian2Circuit:
         mantissas; for other connections the same as :meth:`weight_matrix`)."""
         c = self.circuit.connections[connection]
         S = self.synapses[connection]
+        return self.dense(connection, np.asarray(S.w[:]))
+
+    def dense(self, connection: str, values) -> np.ndarray:
+        """Dense (pre, post) matrix of per-synapse ``values`` (int64 onto Loihi compartments)."""
+        c = self.circuit.connections[connection]
         n_pre, n_post = self.circuit.size_of(c.pre), self.circuit.size_of(c.post)
         post_model = self.circuit.populations[c.post].model
-        w = np.asarray(S.w[:])
         out = np.zeros((n_pre, n_post), dtype=np.int64 if isinstance(post_model, LoihiCompartment)
                        else np.float64)
-        out[np.asarray(S.i[:]), np.asarray(S.j[:])] = w
+        i, j = self.synapse_indices(connection)
+        out[i, j] = values
         return out
 
 
-def _loihi_group(b2, pop, dt, reward_link):
+def _loihi_group(b2, pop, dt, reward_link, kw):
     m = pop.model
     ns = {"fu": 4096 - m.decay_u, "fv": 4096 - m.decay_v, "vth": m.threshold * W_SCALE,
           "bias": m.raw("bias"), "R": m.refractory}
@@ -117,7 +284,7 @@ def _loihi_group(b2, pop, dt, reward_link):
     # while > 0, v is held at 0.  Brian2's own refractoriness (half a step) only provides lastspike.
     group = b2.NeuronGroup(pop.size, b2.Equations(eqs), threshold="v > vth",
                            reset="v = 0\nrefc = R - 1", refractory=0.5 * dt, method="exact",
-                           namespace=ns, name=f"pop_{pop.name}")
+                           namespace=ns, name=f"pop_{pop.name}", **kw)
     if m.memoryless:
         v_new = "u + bias"
         code = "u = q\n"
@@ -149,7 +316,7 @@ def _loihi_values(circuit, c) -> np.ndarray:
 HEBB_VARIABLES = ("a_hebb", "hebb_sign", "hebb_until", "tau_hebb")
 
 
-def _equation_group(b2, pop, hebb=None):
+def _equation_group(b2, pop, hebb, kw):
     m = pop.model
     eqs, reset, ns = b2.Equations(m.equations), m.reset or "", dict(m.namespace)
     if hebb is not None:  # postsynaptic side of a RateHebbian rule: trace and learning window
@@ -163,7 +330,7 @@ def _equation_group(b2, pop, hebb=None):
         ns["tau_hebb"] = hebb.tau
     group = b2.NeuronGroup(pop.size, eqs, threshold=m.threshold, reset=reset,
                            refractory=m.refractory if m.refractory is not None else False,
-                           method=m.method, namespace=ns, name=f"pop_{pop.name}")
+                           method=m.method, namespace=ns, name=f"pop_{pop.name}", **kw)
     for var, value in m.initial.items():
         setattr(group, var, value)
     if hebb is not None:
@@ -190,42 +357,121 @@ def _hebb_rules(circuit) -> dict:
     return rules
 
 
+def check_recording(circuit, record, record_state) -> tuple[list, dict]:
+    """``record`` as a list of population/source names (None: every population) and
+    ``record_state`` as ``{name: [variables]}``; UsageError for unknown names."""
+    known = set(circuit.populations) | set(circuit.sources)
+    if isinstance(record, str):
+        record = [record]
+    record = list(circuit.populations) if record is None else list(record)
+    for name in record:
+        if name not in known:
+            raise UsageError(f"cannot record unknown population {name!r}")
+    if record_state is None:
+        record_state = {}
+    if not isinstance(record_state, dict):
+        raise UsageError(f"record_state must be a dict {{population: [variables]}}, got "
+                         f"{type(record_state).__name__}")
+    out = {}
+    for name, variables in record_state.items():
+        if name not in known:
+            raise UsageError(f"record_state: unknown population {name!r}")
+        out[name] = [variables] if isinstance(variables, str) else list(variables)
+    return record, out
+
+
 def build(circuit: Circuit, device: str = "runtime", record=None, record_state=None,
           chunk_steps: int | None = None, directory: str | None = None,
-          codegen: str = "cython") -> Brian2Circuit:
-    """Build ``circuit`` as Brian2 objects.
+          codegen: str = "cython", make_jobs: int = MAKE_JOBS,
+          run_steps: int | None = None) -> Brian2Circuit:
+    """Build ``circuit`` as Brian2 objects, leaving Brian2's global state as it was.
 
     Parameters
     ----------
     circuit : Circuit
     device : {"runtime", "cpp_standalone"}
-        ``runtime`` uses Cython code generation; ``cpp_standalone`` builds one C++ project
-        (``directory``), compiled once and run many times with ``run_args``.
+        ``runtime``: objects of the runtime device, run with :meth:`Brian2Circuit.run`.
+        ``cpp_standalone``: one C++ project of a run of ``run_steps`` steps, generated and
+        compiled now into ``directory`` and re-run with :meth:`Brian2Circuit.run_standalone`.
     record : iterable of str or None
         Populations with a SpikeMonitor (None: all).
     record_state : dict, optional
-        ``{population: variables}`` recorded every step at the end of the step.
+        ``{population: variable or list of variables}`` recorded every step at the end of the step.
     chunk_steps : int, optional
         Length of the TimedArrays that drive data/pattern sources (steps per run call).
+    directory : str or path, optional
+        Folder of the standalone project (created if needed); default: a new temporary folder,
+        removed by :meth:`Brian2Circuit.close` or when the build is garbage-collected.
     codegen : {"cython", "numpy"}
-        Code generation target of the runtime device.
+        Code generation target of the runtime objects (set per object; the global preference
+        ``prefs.codegen.target`` is not used or changed).
+    make_jobs : int
+        Parallel ``make`` jobs of the standalone compilation (``-j<make_jobs>``, for this build
+        only).
+    run_steps : int, optional
+        Steps of one standalone run (default ``chunk_steps``).
+
+    Returns
+    -------
+    Brian2Circuit
+
+    Raises
+    ------
+    UsageError
+        For an unknown device or target, a bad ``make_jobs`` or ``run_steps``, unknown recorded
+        populations or variables, and circuits the backend cannot run -- before anything is built.
     """
     if device not in DEVICES:
         raise UsageError(f"unknown device {device!r}; choose one of: {', '.join(DEVICES)}")
     if codegen not in CODEGEN:
         raise UsageError(f"unknown codegen target {codegen!r}; choose one of: {', '.join(CODEGEN)}")
+    if isinstance(make_jobs, bool) or not isinstance(make_jobs, (int, np.integer)) or make_jobs < 1:
+        raise UsageError(f"make_jobs must be a positive integer, got {make_jobs!r}")
     circuit.validate()
+    record, record_state = check_recording(circuit, record, record_state)
     import brian2 as b2
+    from brian2.devices import device as bd
 
     dt = circuit.dt if circuit.dt is not None else 1 * b2.ms
+    n_chunk = int(chunk_steps or 1)
     if device == "runtime":
-        b2.set_device("runtime")
-        b2.prefs.codegen.target = codegen
+        dev, tmp = bd.runtime_device, None
     else:
-        import tempfile
-        b2.set_device("cpp_standalone", build_on_run=False,
-                      directory=directory or tempfile.mkdtemp(prefix="pulsegated_b2_"))
-    b2.defaultclock.dt = dt
+        from brian2.devices.cpp_standalone.device import CPPStandaloneDevice
+        run_steps = n_chunk if run_steps is None else run_steps
+        if isinstance(run_steps, bool) or not isinstance(run_steps, (int, np.integer)) \
+                or run_steps < 1:
+            raise UsageError(f"run_steps must be a positive integer, got {run_steps!r}")
+        dev = CPPStandaloneDevice()
+        tmp = None
+        if directory is None:
+            directory = tmp = tempfile.mkdtemp(prefix="pulsegated_b2_")
+        directory = os.path.abspath(os.fspath(directory))
+    try:
+        with active_device(dev):
+            b2c = _build_objects(b2, circuit, dt, device, record, record_state, n_chunk,
+                                 _codeobj_class(codegen) if device == "runtime" else None)
+            b2c._device = dev
+            if tmp is not None:
+                b2c._remove_when_collected(tmp)
+            if device == "cpp_standalone":
+                b2c.directory, b2c.run_steps = directory, int(run_steps)
+                b2c.network.run(int(run_steps) * dt, namespace={})
+                with _make_jobs(make_jobs):
+                    dev.build(directory=directory, compile=True, run=False, with_output=False)
+    except BaseException:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return b2c
+
+
+def _build_objects(b2, circuit, dt, device, record, record_state, n_chunk,
+                   codeobj_class) -> Brian2Circuit:
+    # a fixed name: array names in the generated code contain it, and Cython's compiled modules
+    # are cached by code text
+    clock = b2.Clock(dt=dt, name="pulsegated_clock")
+    kw = {"clock": clock, "codeobj_class": codeobj_class}
 
     # which post populations need the reward trace linked in
     reward_of = {}
@@ -249,18 +495,18 @@ def build(circuit: Circuit, device: str = "runtime", record=None, record_state=N
     hebb = _hebb_rules(circuit)
     objects, groups, synapses, monitors, stimuli, stim_groups, state_monitors = ([], {}, {}, {},
                                                                                 {}, {}, {})
+    weight_units, initial_w = {}, {}
     for pop in circuit.populations.values():
         if isinstance(pop.model, LoihiCompartment):
-            g = _loihi_group(b2, pop, dt, pop.name in reward_of and reward_of[pop.name])
+            g = _loihi_group(b2, pop, dt, pop.name in reward_of and reward_of[pop.name], kw)
         elif isinstance(pop.model, EquationNeuron):
-            g = _equation_group(b2, pop, hebb.get(pop.name))
+            g = _equation_group(b2, pop, hebb.get(pop.name), kw)
         else:
             raise UsageError(f"population {pop.name!r}: unsupported model "
                              f"{type(pop.model).__name__}")
         groups[pop.name] = g
         objects.append(g)
 
-    n_chunk = int(chunk_steps or 1)
     for src in circuit.sources.values():
         if src.kind in ("data", "pattern"):
             values = np.zeros((n_chunk + 2, src.size))
@@ -268,15 +514,15 @@ def build(circuit: Circuit, device: str = "runtime", record=None, record_state=N
             g = b2.NeuronGroup(src.size, "t_offset : second (shared)",
                                threshold=f"stim_{src.name}(t - t_offset + dt, i) > 0.5",
                                reset="", namespace={f"stim_{src.name}": ta},
-                               name=f"src_{src.name}")
+                               name=f"src_{src.name}", **kw)
             stimuli[src.name] = ta
             stim_groups[src.name] = g
         elif src.kind == "train":
             idx = np.asarray(src.indices if src.indices else [0] * len(src.steps), dtype=int)
             g = b2.SpikeGeneratorGroup(src.size, idx, np.asarray(src.steps) * dt,
-                                       name=f"src_{src.name}")
+                                       name=f"src_{src.name}", **kw)
         else:  # poisson
-            g = b2.PoissonGroup(src.size, rates=src.rate, name=f"src_{src.name}")
+            g = b2.PoissonGroup(src.size, rates=src.rate, name=f"src_{src.name}", **kw)
         groups[src.name] = g
         objects.append(g)
 
@@ -284,7 +530,7 @@ def build(circuit: Circuit, device: str = "runtime", record=None, record_state=N
     for post, rname in reward_of.items():
         if rname:
             rs = b2.Synapses(groups[rname], groups[post], on_pre="rin_post = 1",
-                             name=f"reward_{rname}__{post}")
+                             name=f"reward_{rname}__{post}", **kw)
             rs.connect()
             objects.append(rs)
 
@@ -294,7 +540,7 @@ def build(circuit: Circuit, device: str = "runtime", record=None, record_state=N
             gs = b2.Synapses(groups[gate], groups[post],
                              on_pre=f"hebb_until_post = t + hebb_window\nhebb_sign_post = {sign}",
                              namespace={"hebb_window": rule.window},
-                             name=f"hebbgate_{gate}__{post}")
+                             name=f"hebbgate_{gate}__{post}", **kw)
             gs.connect()
             objects.append(gs)
 
@@ -341,7 +587,7 @@ def build(circuit: Circuit, device: str = "runtime", record=None, record_state=N
                 model += f"\ndw_hebb : {wunit}"
                 on_pre = f"dw_hebb += {change}\n" + deliver
         S = b2.Synapses(groups[c.pre], groups[c.post], model=model, on_pre=on_pre,
-                        delay=c.delay * dt, namespace=ns, name=f"syn_{c.name}")
+                        delay=c.delay * dt, namespace=ns, name=f"syn_{c.name}", **kw)
         w = np.asarray(values, dtype=float)
         # description weights onto equation neurons are in SI base units of their input variable
         unit = b2.Quantity(1.0, dim=dim) if dim is not None and dim is not DIMENSIONLESS else 1.0
@@ -359,18 +605,26 @@ def build(circuit: Circuit, device: str = "runtime", record=None, record_state=N
             S.run_regularly("w = clip(w + dw_hebb, wmin, wmax)\ndw_hebb = 0 * w",
                             dt=c.plasticity.epoch, when="start", name=f"syn_{c.name}_epoch")
         synapses[c.name] = S
+        weight_units[c.name] = unit
+        n_syn = len(synapse_indices(circuit, c.name)[0])
+        initial_w[c.name] = np.broadcast_to(w, (n_syn,)).copy() if c.pattern != "all_to_all" \
+            else w.ravel().copy()
         objects.append(S)
 
-    record = list(circuit.populations) if record is None else list(record)
     for name in record:
-        if name not in groups:
-            raise UsageError(f"cannot record unknown population {name!r}")
-        monitors[name] = b2.SpikeMonitor(groups[name], name=f"spikes_{name}")
+        monitors[name] = b2.SpikeMonitor(groups[name], name=f"spikes_{name}",
+                                         codeobj_class=codeobj_class)
         objects.append(monitors[name])
-    for name, variables in (record_state or {}).items():
+    for name, variables in record_state.items():
+        unknown = [v for v in variables if v not in groups[name].variables]
+        if unknown:
+            raise UsageError(f"record_state: population {name!r} has no variable(s) "
+                             f"{', '.join(map(repr, unknown))}")
         state_monitors[name] = b2.StateMonitor(groups[name], variables, record=True, when="end",
-                                               name=f"state_{name}")
+                                               name=f"state_{name}",
+                                               codeobj_class=codeobj_class)
         objects.append(state_monitors[name])
     network = b2.Network(*objects, name=f"net_{circuit.name}")
     return Brian2Circuit(circuit, network, groups, synapses, monitors, stimuli, stim_groups, dt,
-                         state_monitors)
+                         state_monitors, clock=clock, device=device, weight_units=weight_units,
+                         initial_w=initial_w)

@@ -1,4 +1,4 @@
-"""The rate-based pulse-gated Hebbian rule (GatedTraceHebbian) on the Brian2 backend, against a plainly
+"""The pulse-gated Hebbian rule (GatedTraceHebbian) on the Brian2 backend, against a plainly
 written computation of the same rule from the recorded spikes."""
 
 import brian2 as b2
@@ -35,7 +35,7 @@ def _circuit(w0):
     c.connect("pre_in", "pre", "one_to_one", 1.0)
     c.connect("post_in", "post", "one_to_one", 1.0)
     rule = GatedTraceHebbian(ETA, TAU * b2.ms, potentiate=("gp",), depress=("gd",),
-                       window=WINDOW * b2.ms, wmin=0.0, wmax=0.2)
+                             window=WINDOW * b2.ms, wmin=0.0, wmax=0.2)
     c.connect("pre", "post", "all_to_all", w0, plasticity=rule, target="x")
     return c
 
@@ -126,7 +126,8 @@ def test_rules_onto_one_population_must_agree():
     c.add_source("gp", 1, steps=(3,))
     for pre, tau in (("a", 1), ("b", 2)):
         c.connect(pre, "post", "all_to_all", 0.1,
-                  plasticity=GatedTraceHebbian(0.1, tau * b2.ms, potentiate=("gp",), window=1 * b2.ms))
+                  plasticity=GatedTraceHebbian(0.1, tau * b2.ms, potentiate=("gp",),
+                                               window=1 * b2.ms))
     with pytest.raises(UsageError, match="must share tau, window and gates"):
         Brian2Simulator(c, codegen="numpy")
 
@@ -139,7 +140,7 @@ def test_epoch_applies_accumulated_changes_at_its_boundaries():
     c = _circuit(w0)
     conn = c.connections["pre__post"]
     rule = GatedTraceHebbian(ETA, TAU * b2.ms, potentiate=("gp",), depress=("gd",),
-                       window=WINDOW * b2.ms, epoch=50 * DT * b2.ms)
+                             window=WINDOW * b2.ms, epoch=50 * DT * b2.ms)
     c.connections["pre__post"] = type(conn)(**{**conn.__dict__, "plasticity": rule})
     sim = Brian2Simulator(c, codegen="numpy", record_state={"post": "x"})
     sim.run_steps(100)

@@ -10,6 +10,7 @@ import time
 from dataclasses import replace
 
 import numpy as np
+from brian2 import ms
 
 from pulsegated.sgsc.copy import CopyParams, copy_matrix, run_copy
 from machine import describe  # noqa: E402
@@ -31,7 +32,7 @@ def main():
     spk = run_copy(K, cycles=args.cycles, q=q, seed=1, codegen="numpy", progress=False)
     t_spk = time.perf_counter() - t0
     presentations = args.cycles * K.shape[1]
-    network_ms = presentations * 8 * q.chain.T
+    network_ms = float(presentations * 8 * q.chain.T / ms)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"3x3 copy, {q.chain.n} neurons per unit, {args.cycles} cycles = {presentations} "
           f"presentations ({network_ms / 1000:.1f} s of network time)")

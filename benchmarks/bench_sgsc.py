@@ -10,6 +10,8 @@ import time
 
 import numpy as np
 
+from brian2 import ms
+
 from pulsegated.sgsc.graded import GradedChainParams, graded_chain_circuit, run_chain
 from pulsegated.sgsc.meanfield import ChainModel
 
@@ -42,7 +44,7 @@ def main():
 
     from pulsegated.backends.brian2 import build
     c = graded_chain_circuit(0.5, p, rng=0)
-    steps = 2 + p.n_stages * int(round(p.T / p.dt)) + 2
+    steps = 2 + p.n_stages * int(round(float(p.T / p.dt))) + 2
     t0 = time.perf_counter()
     b2c = build(c, device="cpp_standalone", record=[], directory=tempfile.mkdtemp())
     b2c.network.run(steps * b2c.dt)
@@ -55,7 +57,7 @@ def main():
     rows.append(("cpp_standalone, compile + first run", t_first, None))
     rows.append(("cpp_standalone, one more run", t_run, None))
     print(f"8-stage graded chain, {p.n} neurons per stage ({p.n_stages * p.n * p.n / 1e6:.0f} M "
-          f"synapses), {steps * p.dt:.1f} ms of network time")
+          f"synapses), {float(steps * p.dt / ms):.1f} ms of network time")
     for name, t, last in rows:
         extra = f"   last-stage amplitude {last:.3f}" if last is not None else ""
         print(f"{name:<42}{t:>9.2f} s{extra}")

@@ -23,6 +23,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import numpy as np  # noqa: E402
+from brian2 import ms  # noqa: E402
 
 from pulsegated.atomic import atomic_open  # noqa: E402
 from pulsegated.plotting.style import save_figure  # noqa: E402
@@ -35,7 +36,7 @@ RESULTS = Path("results")
 ROBUSTNESS_JSON = RESULTS / "sgsc_robustness.json"
 
 #: Perturbation sweeps: label -> (parameter field, values).
-SWEEPS = {"jitter (ms)": ("jitter", (0.0, 0.05, 0.1, 0.2, 0.5)),
+SWEEPS = {"jitter (ms)": ("jitter", tuple(v * ms for v in (0.0, 0.05, 0.1, 0.2, 0.5))),
           "weight spread (relative sd)": ("weight_spread", (0.0, 0.1, 0.3, 0.5)),
           "neurons per population": ("n", (100, 200, 500, 1000))}
 
@@ -120,7 +121,7 @@ def robustness(base, history, seeds, fast: bool) -> dict:
                     if (p, s) not in cache:
                         cache[(p, s)] = mae(p, amps, seed=200 + 100 * s)[0]
                     per_seed.append(cache[(p, s)])
-                rows.append({"value": v, "mean": float(np.mean(per_seed)),
+                rows.append({"value": float(v / ms) if field == "jitter" else v, "mean": float(np.mean(per_seed)),
                              "sd": float(np.std(per_seed, ddof=1)) if len(per_seed) > 1 else 0.0,
                              "per_seed": per_seed})
                 print(f"{key} {v}: {100 * rows[-1]['mean']:.2f} +- {100 * rows[-1]['sd']:.2f} % "

@@ -71,13 +71,17 @@ def run(args) -> int:
 def _run_spiking(args, amps) -> int:
     from dataclasses import replace
 
+    from brian2 import ms
+
     from pulsegated.sgsc.graded import GradedChainParams, calibrate, run_chain
 
     if args.overlap:
         raise UsageError("--overlap applies to the mean-field model only")
     if not 1 <= args.neurons <= 5000:
         raise UsageError(f"--neurons must lie in 1..5000, got {args.neurons}")
-    p = GradedChainParams(n_stages=args.stages, n=args.neurons, tau=5.0, T=5.0 * args.t_over_tau)
+    # the command line's plain numbers become Brian2 times here: tau = 5 ms, T = t_over_tau tau
+    p = GradedChainParams(n_stages=args.stages, n=args.neurons, tau=5 * ms,
+                          T=5.0 * args.t_over_tau * ms)
     p, history = calibrate(p, seed=args.seed, codegen="numpy")
     p = replace(p, S=p.S * args.coupling)
     for k, a in enumerate(amps):

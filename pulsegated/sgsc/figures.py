@@ -226,17 +226,22 @@ def plot_transfer_spiking(chains: dict, stages=(1, 4, 7), factors=(0.95, 1.0, 1.
 
 
 @styled
-def plot_chain_raster(runs: dict, dt: float, T: float, n_stages: int):
+def plot_chain_raster(runs: dict, dt, T, n_stages: int):
     """Figure 3: gating chain above graded chain, one panel per input amplitude.
+
+    ``dt`` and ``T`` are Brian2 times (the chain's step and window, e.g. ``p.dt`` and ``p.T`` of
+    a :class:`~pulsegated.sgsc.graded.GradedChainParams`); the time axis is drawn in ms.
 
     Gate volleys are drawn in black (:data:`GATE_COLOR`), graded populations in blue; the
     gating window of each stage is shaded (alternating shades).
 
     ``runs`` maps an amplitude to the recorded spikes ``{population: (steps, indices)}``.
     """
+    from brian2 import ms
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
+    dt, T = float(dt / ms), float(T / ms)  # the axis unit
     fig, axes = subplots(1, len(runs), figsize=(4.2 * len(runs), 4.9), sharey=True,
                          squeeze=False)
     for ax, (a, spikes) in zip(axes[0], runs.items()):

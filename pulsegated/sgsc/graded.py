@@ -87,7 +87,7 @@ class GradedChainParams:
 
 def unit_weight(p: GradedChainParams) -> Quantity:
     """Synaptic weight (a rate per spike) of a graded coupling of factor 1 between two units."""
-    return p.S * s_exact(p.T / p.tau) / (p.n * p.tau)
+    return p.S * s_exact(float(p.T / p.tau)) / (p.n * p.tau)
 
 
 def current_decay(p: GradedChainParams) -> float:

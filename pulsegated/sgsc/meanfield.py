@@ -25,21 +25,53 @@ from scipy.linalg import expm
 __all__ = ["s_exact", "stage_ratio", "ChainModel", "exact_coupling"]
 
 
-def s_exact(T: float, tau: float = 1.0) -> float:
-    """Coupling for exact transfer with square pulses: ``(tau/T) exp(T/tau)`` (minimum e at T = tau)."""
+def _times(**values) -> list:
+    """The given times as plain numbers of one unit: all Brian2 times (converted to seconds) or
+    all plain numbers (taken as they are); a mixture is an error."""
+    from brian2 import Quantity, second
+
+    quantities = [isinstance(v, Quantity) for v in values.values()]
+    if all(quantities):
+        for name, v in values.items():
+            if not v.dim == second.dim:
+                raise TypeError(f"{name} must be a time (e.g. 5*ms), got {v!r}")
+        return [float(v / second) for v in values.values()]
+    if any(quantities):
+        names = ", ".join(values)
+        raise TypeError(f"{names} must all be Brian2 times or all plain numbers (in one unit), "
+                        f"got {values}")
+    return [float(v) for v in values.values()]
+
+
+def s_exact(T, tau=1.0) -> float:
+    """Coupling for exact transfer with square pulses: ``(tau/T) exp(T/tau)`` (minimum e at T = tau).
+
+    ``T`` and ``tau`` are both Brian2 times (e.g. ``5 * ms``) or both plain numbers in one unit
+    (default ``tau = 1``: ``T`` in units of tau); only their ratio matters.
+    """
+    T, tau = _times(T=T, tau=tau)
     if T <= 0 or tau <= 0:
         raise ValueError(f"T and tau must be positive, got T={T}, tau={tau}")
     return tau / T * np.exp(T / tau)
 
 
-def stage_ratio(S: float, T: float, tau: float = 1.0) -> float:
-    """Per-stage amplitude factor ``S (T/tau) exp(-T/tau)`` of square-pulse gating."""
+def stage_ratio(S: float, T, tau=1.0) -> float:
+    """Per-stage amplitude factor ``S (T/tau) exp(-T/tau)`` of square-pulse gating.
+
+    ``S`` is a plain number; ``T`` and ``tau`` as in :func:`s_exact`.
+    """
+    T, tau = _times(T=T, tau=tau)
     return S * (T / tau) * np.exp(-T / tau)
 
 
 @dataclass
 class ChainModel:
     """A pulse-gated chain of ``n_stages`` populations (each ``n_units`` wide).
+
+    The model is scale-free: its values are plain numbers, times in any one unit (conventionally
+    ``tau = 1``, times in units of tau) and currents and rates in any one unit (conventionally
+    ``g0 = 1``); amplitudes are in the unit of ``g0``.  For Brian2 times use ``T = float(T_q /
+    tau_q)`` with ``tau = 1``.
 
     Parameters
     ----------
@@ -167,12 +199,14 @@ class ChainModel:
                              f"would fire; lower the amplitude or the coupling")
 
 
-def exact_coupling(T: float, duration: float, tau: float = 1.0, n_stages: int = 12) -> float:
+def exact_coupling(T, duration, tau=1.0, n_stages: int = 12) -> float:
     """Coupling S for which the amplitude is copied unchanged, for pulses of any duration in [T, 2T).
 
     Found by bisection on the steady per-stage ratio (the last stages of an ``n_stages`` chain).
-    For square pulses it equals :func:`s_exact`; overlapping pulses need less.
+    For square pulses it equals :func:`s_exact`; overlapping pulses need less.  ``T``,
+    ``duration`` and ``tau`` are all Brian2 times or all plain numbers in one unit.
     """
+    T, duration, tau = _times(T=T, duration=duration, tau=tau)
     if abs(duration - T) < 1e-12:
         return s_exact(T, tau)
 

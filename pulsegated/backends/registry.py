@@ -55,29 +55,39 @@ class Builder:
     def __init__(self, backend: str, error: type = UsageError):
         self.backend = backend
         self.error = error
+        #: element type -> build function
         self.functions: dict = {}
+        #: stage name -> {element type -> function}, for stages other than "build"
+        self.stages: dict = {}
         BUILDERS[backend] = self
 
-    def register(self, element_type: type) -> Callable:
-        """Decorator registering ``function`` as this backend's build function for
-        ``element_type`` (and its subclasses without a function of their own)."""
+    def register(self, element_type: type, stage: str = "build") -> Callable:
+        """Decorator registering ``function`` as this backend's ``stage`` function for
+        ``element_type`` (and its subclasses without a function of their own).
+
+        ``stage="build"`` (the function that makes an element run; :meth:`check` requires one);
+        a backend may call further stages, e.g. the Brian2 builder's ``"prepare"``, called for a
+        plasticity rule before any group is built.
+        """
         if not isinstance(element_type, type):
             raise TypeError(f"register() takes a class, got {element_type!r}")
 
         def decorator(function: Callable) -> Callable:
-            if element_type in self.functions and self.functions[element_type] is not function:
-                warnings.warn(f"{self.backend}: replacing the build function of "
+            table = self.functions if stage == "build" else self.stages.setdefault(stage, {})
+            if element_type in table and table[element_type] is not function:
+                warnings.warn(f"{self.backend}: replacing the {stage} function of "
                               f"{element_type.__name__}", stacklevel=2)
-            self.functions[element_type] = function
+            table[element_type] = function
             return function
 
         return decorator
 
-    def lookup(self, element_type: type) -> Callable | None:
-        """The function registered for ``element_type`` or its nearest base, or None."""
+    def lookup(self, element_type: type, stage: str = "build") -> Callable | None:
+        """The ``stage`` function registered for ``element_type`` or its nearest base, or None."""
+        table = self.functions if stage == "build" else self.stages.get(stage, {})
         for cls in element_type.__mro__:
-            if cls in self.functions:
-                return self.functions[cls]
+            if cls in table:
+                return table[cls]
         return None
 
     def can_run(self, element) -> bool:

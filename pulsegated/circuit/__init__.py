@@ -1,21 +1,21 @@
-"""Backend-neutral circuit descriptions.
+"""Backend-neutral circuit descriptions; every public name is importable from here.
 
-=====================================  =========================================================
-module                                 holds
-=====================================  =========================================================
-:mod:`~pulsegated.circuit.neurons`     neuron models: ``LoihiCompartment``, ``EquationNeuron``
-:mod:`~pulsegated.circuit.populations` ``Population``
-:mod:`~pulsegated.circuit.sources`     ``SpikeTrain``, ``DataSource``, ``PatternSource``,
-                                       ``PoissonSource`` (base ``SpikeSource``)
-:mod:`~pulsegated.circuit.plasticity`  ``SumOfProducts``, ``GatedTraceHebbian``,
-                                       ``EquationSynapse`` (base ``Plasticity``)
-:mod:`~pulsegated.circuit.connections` ``Connection``
-:mod:`~pulsegated.circuit.schedule`    ``Schedule`` (the gating ring)
-:mod:`~pulsegated.circuit.circuit`     ``Circuit`` and its validation
-:mod:`~pulsegated.circuit.errors`      ``CircuitError``
-:mod:`~pulsegated.circuit.weights`     the compartment's weight rule (mantissa, exponent)
-:mod:`~pulsegated.circuit.kinds`       the nBP connection kinds (weights in threshold units)
-=====================================  =========================================================
+Modules, one per part of a description:
+
+======================================  ==========
+module                                  holds
+======================================  ==========
+:mod:`~pulsegated.circuit.neurons`      ``LoihiCompartment``, ``EquationNeuron`` (base ``NeuronModel``)
+:mod:`~pulsegated.circuit.populations`  ``Population``
+:mod:`~pulsegated.circuit.sources`      one class per source kind (base ``SpikeSource``)
+:mod:`~pulsegated.circuit.plasticity`   plasticity rules (base ``Plasticity``)
+:mod:`~pulsegated.circuit.connections`  ``Connection``
+:mod:`~pulsegated.circuit.schedule`     ``Schedule`` (the gating ring)
+:mod:`~pulsegated.circuit.circuit`      ``Circuit`` and its validation
+:mod:`~pulsegated.circuit.errors`       ``CircuitError``
+:mod:`~pulsegated.circuit.weights`      the compartment's weight rule (mantissa, exponent)
+:mod:`~pulsegated.circuit.kinds`        the nBP connection kinds (weights in threshold units)
+======================================  ==========
 """
 
 from pulsegated.circuit.circuit import Circuit, as_int_matrix

@@ -30,9 +30,9 @@ class Connection:
         Synaptic delay in steps >= 0 (spike at t arrives at t + 1 + delay).  The Loihi backend
         refuses delays longer than the chip's (``registers.MAX_DELAY``).
     plasticity : Plasticity or None
-        A :class:`~pulsegated.circuit.Plasticity` rule (:class:`~pulsegated.circuit.SumOfProducts`,
-        :class:`~pulsegated.circuit.GatedTraceHebbian`, :class:`~pulsegated.circuit.EquationSynapse`,
-        ...); None for a static connection.
+        A :class:`~pulsegated.circuit.Plasticity` rule
+        (:class:`~pulsegated.circuit.SumOfProducts`, :class:`~pulsegated.circuit.GatedTraceHebbian`,
+        :class:`~pulsegated.circuit.EquationSynapse`, ...); None for a static connection.
     name : str or None
         Unique identifier; defaults to ``"{pre}__{post}"`` plus a suffix when needed.
     sign : int

@@ -39,7 +39,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["SIGN_MODES", "MIXED_WEIGHT_RANGE", "WEIGHT_EXP_MIN", "WEIGHT_EXP_MAX", "WeightError", "Quantized",
+__all__ = ["SIGN_MODES", "MIXED_WEIGHT_RANGE", "WEIGHT_EXP_MIN", "WEIGHT_EXP_MAX", "WeightError",
+           "Quantized",
            "sign_mode", "effective_weights", "exact_registers", "mantissa_registers",
            "quantize_float", "quantize_with_exponent", "connection_registers"]
 

@@ -115,7 +115,7 @@ def test_discretize_refuses_unregistered_sources_and_rules_by_name():
         discretize(c)
     c = _circuit()
     c.add_population("g", 1)
-    c.connect("a", "b", "all_to_all", np.zeros((2, 2)), name="hebb",
+    c.connect("a", "b", "all_to_all", np.zeros((2, 2), int), name="hebb",
               plasticity=GatedTraceHebbian(0.1, 5 * b2.ms, potentiate=("g",), window=2 * b2.ms))
     with pytest.raises(DiscretizeError, match=r"cannot run GatedTraceHebbian plasticity "
                                               r"\(connection 'hebb'\); backends that can: brian2"):

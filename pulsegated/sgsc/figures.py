@@ -241,6 +241,10 @@ def plot_chain_raster(runs: dict, dt, T, n_stages: int):
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
+    from pulsegated.sgsc._units import check_quantity
+
+    check_quantity(dt, "time", "dt", positive=True)
+    check_quantity(T, "time", "T", positive=True)
     dt, T = float(dt / ms), float(T / ms)  # the axis unit
     fig, axes = subplots(1, len(runs), figsize=(4.2 * len(runs), 4.9), sharey=True,
                          squeeze=False)

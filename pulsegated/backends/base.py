@@ -82,18 +82,22 @@ class CircuitSimulator(abc.ABC):
     def weights(self, connection: str) -> np.ndarray:
         """Current dense ``(pre, post)`` weight matrix of a connection."""
 
+    @abc.abstractmethod
     def set_weights(self, connection: str, weights) -> None:
         """Replace the dense ``(pre, post)`` weight matrix of a connection before the next run.
 
         ``weights`` uses the layout and units of :meth:`weights`; entries outside the connection's
         pattern (off the diagonal of a one-to-one connection, ...) must be 0.
         """
-        raise UsageError(f"the {self.name or type(self).__name__} simulator cannot set weights")
 
     @property
     @abc.abstractmethod
     def t(self) -> int:
         """Number of steps run so far."""
+
+    def prepare(self) -> None:
+        """Compile now what the first run would compile (so that it is not timed as running);
+        nothing to do by default."""
 
     def close(self) -> None:
         """Release resources (compiled projects, temporary files); nothing to release by default."""

@@ -129,38 +129,36 @@ class SpikingBackend(TrainingBackend):
         if self.chunk < 1:
             raise UsageError(f"chunk must be a positive number of samples, got {chunk!r}")
         self.simulator_options = dict(simulator_options)
-        t0 = time.perf_counter()
         self.circuit = training_circuit(W1, W2, copies=check_plastic_state(W1, W2, plastic))
+        t0 = time.perf_counter()
         self.sim = Simulator(self.circuit, backend=simulator, record=list(record),
-                             **self._training_options())
-        self._warm_up(W1, W2)
+                             **self._options(self.chunk, training=True))
+        self.sim.prepare()  # compile now, not inside the first chunk
         self.compile_time = time.perf_counter() - t0
 
-    # ------------------------------------------------------------------------------ hooks
+    # ------------------------------------------------------------------------------ options
     #: Simulator options the backend sets itself.
-    _reserved_options = ("record", "record_state")
+    _reserved_options = ("record", "record_state", "chunk_samples")
+    #: Simulator options of the training circuit only (not passed to the inference circuit's).
+    training_only_options: tuple = ()
 
     def _check_options(self, sim_cls, options: dict) -> None:
         """Refuse, before anything is built, options the simulator does not take."""
-        params = inspect.signature(sim_cls.__init__).parameters
-        known = {k for k, p in params.items()
-                 if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)} - {"self", "circuit"}
-        unknown = [k for k in options if k not in known or k in self._reserved_options]
+        known = _keywords(sim_cls) - set(self._reserved_options)
+        unknown = [k for k in options if k not in known]
         if unknown:
             raise UsageError(f"unknown option(s) for the {self.name} backend: "
                              f"{', '.join(unknown)} (it takes chunk, record, plastic"
-                             f"{''.join(', ' + k for k in sorted(known - set(self._reserved_options)))})")
+                             f"{''.join(', ' + k for k in sorted(known))})")
 
-    def _training_options(self) -> dict:
-        """Options of the training circuit's simulator."""
-        return dict(self.simulator_options)
-
-    def _inference_options(self) -> dict:
-        """Options of the inference circuit's simulator (default: those of training)."""
-        return dict(self.simulator_options)
-
-    def _warm_up(self, W1, W2) -> None:
-        """Compile what the first run would compile (counted in :attr:`compile_time`)."""
+    def _options(self, chunk: int, training: bool) -> dict:
+        """Options of the training (or inference) circuit's simulator: the backend's options and,
+        for simulators that run samples in chunks of their own, ``chunk_samples``."""
+        options = {k: v for k, v in self.simulator_options.items()
+                   if training or k not in self.training_only_options}
+        if "chunk_samples" in _keywords(simulator_class(self.simulator)):
+            options["chunk_samples"] = chunk
+        return options
 
     # ------------------------------------------------------------------------------ training
     def train(self, X, labels, progress=None):
@@ -203,13 +201,20 @@ class SpikingBackend(TrainingBackend):
         chunk = int(chunk or self.default_infer_chunk)
         circuit = inference_circuit(*self.weights())
         sim = Simulator(circuit, backend=self.simulator, record=["o"],
-                        record_state={"o": ["u"]}, **self._inference_options())
+                        record_state={"o": ["u"]}, **self._options(chunk, training=False))
         try:
             for a in range(0, len(X), chunk):
                 sim.run_samples({"pixels": X[a:a + chunk]})
             return output_readout(circuit, sim, len(X))
         finally:
             sim.close()
+
+
+def _keywords(cls) -> set:
+    """The keyword parameters of ``cls.__init__`` beyond the circuit."""
+    params = inspect.signature(cls.__init__).parameters
+    return {k for k, p in params.items()
+            if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)} - {"self", "circuit"}
 
 
 class LoihiBackend(SpikingBackend):
@@ -236,21 +241,48 @@ class LoihiBackend(SpikingBackend):
         super().__init__(W1, W2, simulator="loihi", chunk=chunk, record=record, plastic=plastic,
                          **options)
 
-    def _warm_up(self, W1, W2) -> None:
-        # compile the kernel (or load it from numba's cache) on one empty step
-        W1, W2 = check_weights(W1, W2)
-        probe = Simulator(training_circuit(W1[:1, :1], W2[:1, :1]), backend="loihi", record=())
-        probe.run_steps(1)
-
     def overflow_report(self) -> dict:
         """``{population: {"q_wraps", "u_wraps", "v_saturations"}}`` of the training circuit."""
         return self.sim.overflow_report()
 
 
-def __getattr__(name):
-    # Brian2Backend is defined once the Brian2 simulator offers the full interface; until then the
-    # name resolves to the Brian2 package's class
-    if name == "Brian2Backend":
-        from pulsegated.backends.brian2 import Brian2Backend
-        return Brian2Backend
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+class Brian2Backend(SpikingBackend):
+    """nBP with Brian2 (``pulsegated train --backend brian2``).
+
+    Parameters
+    ----------
+    W1, W2 : int arrays
+        Initial weights, reference layout.
+    device : {"runtime", "cpp_standalone"}
+        ``runtime``: the network keeps running across calls.  ``cpp_standalone``: one C++
+        project compiled once; every chunk of ``chunk`` samples is a run of that binary with the
+        current weights and the chunk's stimuli passed as ``run_args`` (a run restarts at step 0;
+        the circuit keeps no state across samples, so this is exact).
+    chunk : int, optional
+        Samples per Brian2 run (default 200 with the runtime device, 1000 standalone).
+    record : iterable of str
+        Populations of the training circuit with spike monitors.
+    directory : str or path, optional
+        Folder of the standalone project (default: a temporary folder removed by :meth:`close`).
+    codegen : {"cython", "numpy"}
+        Code generation target of the runtime device (also used for inference, which always runs
+        on the runtime device).
+    plastic : dict, optional
+        The full plastic state of a run being resumed (see :meth:`plastic_state`).
+    **options
+        Other options of :class:`~pulsegated.backends.brian2.Brian2Simulator` (``make_jobs``,
+        ``seed``).
+    """
+
+    name = "brian2"
+    default_infer_chunk = 1000
+    training_only_options = ("device", "build_dir", "make_jobs")
+
+    def __init__(self, W1, W2, device: str = "runtime", chunk: int | None = None, record=(),
+                 directory=None, codegen: str = "cython", plastic: dict | None = None,
+                 **options):
+        if directory is not None:
+            options["build_dir"] = directory
+        chunk = chunk or (200 if device == "runtime" else 1000)
+        super().__init__(W1, W2, simulator="brian2", chunk=chunk, record=record, plastic=plastic,
+                         device=device, codegen=codegen, **options)

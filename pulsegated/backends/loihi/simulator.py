@@ -100,6 +100,11 @@ class LoihiSimulator(CircuitSimulator):
             pres.append(base + idx[m])
         return steps, pres
 
+    def prepare(self) -> None:
+        """Compile the emulator kernel (or load it from numba's cache) on a throwaway copy of the
+        program: one empty step, this simulator's state untouched."""
+        Emulator(self.program, record=()).run(1)
+
     def run_steps(self, n_steps: int) -> None:
         n_steps = check_n_steps(n_steps)
         steps, pres = self._train_spikes(self.t, self.t + n_steps)

@@ -2,7 +2,8 @@ import brian2 as b2
 import numpy as np
 import pytest
 
-from pulsegated.backends.brian2 import Brian2Backend, Brian2Simulator
+from pulsegated.backends.brian2 import Brian2Simulator
+from pulsegated.nbp.spiking import Brian2Backend
 from pulsegated.circuit import Circuit, EquationNeuron, GatedTraceHebbian
 from pulsegated.errors import UsageError
 from pulsegated.nbp import rule

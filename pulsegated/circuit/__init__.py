@@ -2,9 +2,9 @@
 
 Modules, one per part of a description:
 
-======================================  ==========
+======================================  ===============================================================
 module                                  holds
-======================================  ==========
+======================================  ===============================================================
 :mod:`~pulsegated.circuit.neurons`      ``LoihiCompartment``, ``EquationNeuron`` (base ``NeuronModel``)
 :mod:`~pulsegated.circuit.populations`  ``Population``
 :mod:`~pulsegated.circuit.sources`      one class per source kind (base ``SpikeSource``)
@@ -15,7 +15,7 @@ module                                  holds
 :mod:`~pulsegated.circuit.errors`       ``CircuitError``
 :mod:`~pulsegated.circuit.weights`      the compartment's weight rule (mantissa, exponent)
 :mod:`~pulsegated.circuit.kinds`        the nBP connection kinds (weights in threshold units)
-======================================  ==========
+======================================  ===============================================================
 """
 
 from pulsegated.circuit.circuit import Circuit, as_int_matrix

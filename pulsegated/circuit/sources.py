@@ -1,13 +1,13 @@
 """External spike sources, one class per kind.
 
-============================  ===========  ==================================================
+============================  ===========  ====================================================
 class                         ``kind``     spikes
-============================  ===========  ==================================================
+============================  ===========  ====================================================
 :class:`SpikeTrain`           ``train``    at given absolute steps (e.g. the ring's kick-start)
 :class:`DataSource`           ``data``     per sample, from a 0/1 vector the run supplies
 :class:`PatternSource`        ``pattern``  at fixed phases of every sample (the reward channel)
 :class:`PoissonSource`        ``poisson``  at a rate (Brian2 backend only)
-============================  ===========  ==================================================
+============================  ===========  ====================================================
 
 All share :class:`SpikeSource` (``name``, ``size``).  :meth:`Circuit.add_source
 <pulsegated.circuit.Circuit.add_source>` takes a source object or the keyword forms

@@ -121,7 +121,8 @@ def robustness(base, history, seeds, fast: bool) -> dict:
                     if (p, s) not in cache:
                         cache[(p, s)] = mae(p, amps, seed=200 + 100 * s)[0]
                     per_seed.append(cache[(p, s)])
-                rows.append({"value": float(v / ms) if field == "jitter" else v, "mean": float(np.mean(per_seed)),
+                value = float(v / ms) if field == "jitter" else v  # the JSON holds ms
+                rows.append({"value": value, "mean": float(np.mean(per_seed)),
                              "sd": float(np.std(per_seed, ddof=1)) if len(per_seed) > 1 else 0.0,
                              "per_seed": per_seed})
                 print(f"{key} {v}: {100 * rows[-1]['mean']:.2f} +- {100 * rows[-1]['sd']:.2f} % "

@@ -55,7 +55,8 @@ class SynfireParams:
     noise: Quantity = field(default_factory=lambda: 39.24 * mV / ms ** 0.5)
     refractory: Quantity = field(default_factory=lambda: 1 * ms)
     dt: Quantity = field(default_factory=lambda: 0.1 * ms)
-    t_packet: Quantity = field(default_factory=lambda: 50 * ms)  # packet centre, after the transient
+    #: packet centre, after the initial transient
+    t_packet: Quantity = field(default_factory=lambda: 50 * ms)
 
     def __post_init__(self):
         for name, (kind, positive) in _PARAM_UNITS.items():

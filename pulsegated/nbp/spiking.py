@@ -188,7 +188,7 @@ class SpikingBackend(TrainingBackend):
         return cls(W1, W2, plastic=plastic or None, **options)
 
     def spikes(self, population: str):
-        """Recorded spikes ``(steps, indices)`` of a training-circuit population (see ``record``)."""
+        """Recorded spikes ``(steps, indices)`` of a training-circuit population (``record``)."""
         return self.sim.spikes(population)
 
     def close(self) -> None:

@@ -125,7 +125,7 @@ def robustness(base, history, seeds, fast: bool) -> dict:
                 rows.append({"value": value, "mean": float(np.mean(per_seed)),
                              "sd": float(np.std(per_seed, ddof=1)) if len(per_seed) > 1 else 0.0,
                              "per_seed": per_seed})
-                print(f"{key} {v}: {100 * rows[-1]['mean']:.2f} +- {100 * rows[-1]['sd']:.2f} % "
+                print(f"{key} {value}: {100 * rows[-1]['mean']:.2f} +- {100 * rows[-1]['sd']:.2f} % "
                       f"({time.perf_counter() - t_start:.0f} s)", flush=True)
             results[key] = rows
     results["wall_s"] = round(time.perf_counter() - t_start, 1)

@@ -3,6 +3,7 @@
 import matplotlib
 import numpy as np
 import pytest
+from brian2 import ms
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -86,7 +87,7 @@ def test_chain_raster_says_black_and_draws_black():
             spikes[f"stage{j}"] = (np.arange(20 + 50 * j, 60 + 50 * j, 4), np.arange(10))
             spikes[f"gate{j}"] = (np.full(10, 20 + 50 * j), np.arange(10))
         runs[a] = spikes
-    fig = F.plot_chain_raster(runs, 0.1, 5.0, 3)
+    fig = F.plot_chain_raster(runs, 0.1 * ms, 5 * ms, 3)
     texts = _texts(fig)
     assert not any("grey" in t for t in texts)
     assert any("gate" in t and "black" in t for t in texts)

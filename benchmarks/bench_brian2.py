@@ -36,6 +36,9 @@ def main():
     ap.add_argument("--codegen", default="cython", choices=("cython", "numpy"))
     ap.add_argument("--chunk", type=int, default=1000)
     ap.add_argument("--data-dir", default=None)
+    ap.add_argument("--make-jobs", type=int, default=2, help="parallel make jobs of the compile")
+    ap.add_argument("--build-dir", default=None,
+                    help="folder of the standalone project (default: a temporary folder)")
     args = ap.parse_args()
     print(describe())
     from pulsegated.data import load_preprocessed
@@ -49,7 +52,9 @@ def main():
     ref.train(X[:args.samples], y[:args.samples])
     ref_t = time.perf_counter() - t0
     sa = measure("brian2 cpp_standalone", lambda: Brian2Backend(W1, W2, device="cpp_standalone",
-                                                                  chunk=args.chunk),
+                                                                  chunk=args.chunk,
+                                                                  make_jobs=args.make_jobs,
+                                                                  directory=args.build_dir),
                  X[:args.samples], y[:args.samples])
     rows.append((sa, args.samples, ref.weights()))
     if args.runtime_samples:

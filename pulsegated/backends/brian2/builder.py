@@ -99,15 +99,15 @@ def active_device(device):
 
     A no-op when ``device`` is already active (the common case: the runtime device).
     """
-    from brian2.devices import device as bd
-    if bd.get_device() is device:
+    from brian2.devices.device import get_device, reset_device, set_device
+    if get_device() is device:
         yield
         return
-    bd.set_device(device, build_on_run=False)
+    set_device(device, build_on_run=False)
     try:
         yield
     finally:
-        bd.reset_device()
+        reset_device()
 
 
 @contextlib.contextmanager
@@ -430,12 +430,12 @@ def build(circuit: Circuit, device: str = "runtime", record=None, record_state=N
     circuit.validate()
     record, record_state = check_recording(circuit, record, record_state)
     import brian2 as b2
-    from brian2.devices import device as bd
+    from brian2.devices.device import runtime_device
 
     dt = circuit.dt if circuit.dt is not None else 1 * b2.ms
     n_chunk = int(chunk_steps or 1)
     if device == "runtime":
-        dev, tmp = bd.runtime_device, None
+        dev, tmp = runtime_device, None
     else:
         from brian2.devices.cpp_standalone.device import CPPStandaloneDevice
         run_steps = n_chunk if run_steps is None else run_steps

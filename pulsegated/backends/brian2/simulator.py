@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 
 from pulsegated.backends.base import CircuitSimulator, check_n_steps, check_sample_data
 from pulsegated.backends.brian2.builder import CODEGEN, DEVICES, MAKE_JOBS, build
-from pulsegated.circuit import EquationNeuron, LoihiCompartment
+from pulsegated.circuit import LoihiCompartment
 from pulsegated.errors import UsageError
 
 __all__ = ["Brian2Simulator", "fill_stimuli"]
@@ -53,9 +51,11 @@ class Brian2Simulator(CircuitSimulator):
         ``run_args``.  **A standalone run restarts at step 0 and carries over only the weights**
         (every neuron, trace and reward variable starts from its initial value again), so it gives
         the runtime device's results only for circuits that keep no state across samples, such as
-        the nBP training circuit.  After each run the simulator checks the neurons' state at the
-        end of the chunk and warns (:class:`RuntimeWarning`) when it differs from the initial
-        state; such a circuit must use the runtime device.  A last chunk shorter than
+        the nBP training circuit, whose ``t0`` lead-in steps rebuild the gate inputs pending at a
+        sample boundary (its standalone runs are tested bit for bit against the runtime device).
+        The simulator cannot tell whether a circuit carries state from one sample to the next
+        (a neuron's potential, a trace, a refractory count still running): such a circuit must
+        use the runtime device.  A last chunk shorter than
         ``chunk_samples`` is padded with all-zero data samples (the fixed-pattern sources keep
         firing); their spikes and states are not reported, but their weight changes are kept (none
         in the nBP circuit, where a sample without input and target changes nothing).  Standalone
@@ -124,7 +124,6 @@ class Brian2Simulator(CircuitSimulator):
             self._given = set()  # connections whose weights differ from the compiled ones
             self._spikes = {p: ([], []) for p in self.b2c.monitors}
             self._states = {p: [] for p in self.b2c.state_monitors}
-            self._warned = False
 
     def __repr__(self) -> str:
         return (f"<Brian2Simulator {self.circuit.name!r} device={self.device!r} t={self.t} "
@@ -224,35 +223,6 @@ class Brian2Simulator(CircuitSimulator):
             self._states[p].append({v: np.asarray(getattr(m, v)).T[first:end]
                                     for v in m.record_variables})
         self._t = sch.step(self._sample + n, 0)
-        self._check_restart_state()
-
-    def _check_restart_state(self) -> None:
-        """Warn once when a neuron ends the chunk away from its initial state."""
-        if self._warned:
-            return
-        moved = []
-        for name, pop in self.circuit.populations.items():
-            g, m = self.b2c.groups[name], pop.model
-            if isinstance(m, LoihiCompartment):
-                initial = {v: 0.0 for v in ("u", "v", "q") if v in g.variables}
-            elif isinstance(m, EquationNeuron):
-                initial = {}
-                for v in g.equations.diff_eq_names:
-                    value = m.initial.get(v, 0.0)
-                    if not isinstance(value, str):
-                        initial[v] = np.asarray(value, dtype=float)
-            else:
-                continue
-            for v, value in initial.items():
-                if not np.array_equal(np.asarray(getattr(g, v)[:], dtype=float),
-                                      np.broadcast_to(value, (pop.size,))):
-                    moved.append(f"{name}.{v}")
-        if moved:
-            self._warned = True
-            warnings.warn(f"cpp_standalone: {', '.join(moved)} end a chunk away from the initial "
-                          f"state, but every run restarts from it (only weights are carried "
-                          f"over): results differ from device='runtime', which this circuit "
-                          f"needs", RuntimeWarning, stacklevel=3)
 
     # ------------------------------------------------------------------ probes
     def spikes(self, population: str):

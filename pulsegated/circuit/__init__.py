@@ -37,6 +37,3 @@ __all__ = [
     "Plasticity", "SumOfProducts", "GatedTraceHebbian", "EquationSynapse",
     "CONNECTION_PATTERNS", "MIXED_WEIGHT_RANGE", "RAW_PER_UNIT", "as_int_matrix",
 ]
-
-#: Former name of :class:`GatedTraceHebbian`, kept only until every backend uses the new name.
-RateHebbian = GatedTraceHebbian

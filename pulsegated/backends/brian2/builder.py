@@ -29,18 +29,36 @@ Conventions
   ``b + a*r1`` and is clipped, *then* the spike is delivered with the new weight.  The reward trace
   ``r1`` is a variable of the postsynaptic group, 1 in the step after a spike of the reward source
   (which reaches it through its own synapses).
-* The rate-based pulse-gated Hebbian rule (:class:`~pulsegated.circuit.RateHebbian`) adds to its
+* The pulse-gated Hebbian rule (:class:`~pulsegated.circuit.GatedTraceHebbian`) adds to its
   postsynaptic (equation-neuron) group a spike trace ``a_hebb`` (``da/dt = -a / tau``, ``+1 / tau``
   at each reset) and the learning-window state ``hebb_sign`` / ``hebb_until``, written by synapses
   from the learning gates (a gate spike at ``t`` opens ``[t, t + window]``).  Each presynaptic
   spike changes its weight by ``hebb_sign * eta * a_hebb_post`` inside an open window, *then* is
   delivered with the new weight.
+* An :class:`~pulsegated.circuit.EquationSynapse` is a ``Synapses`` object with the rule's strings:
+  ``model`` after ``w``, ``on_pre`` then the delivery of the spike, ``on_post``.
 * Data sources (per-sample 0/1 vectors) and fixed-pattern sources are groups whose threshold reads a
   :class:`~brian2.TimedArray` (``stim(t - t_offset + dt, i) > 0.5``).  Runtime device: before a run
   a new TimedArray of the same name and shape replaces the old one in the group's ``namespace``
   (Brian2's documented way to change an external name between runs; code objects are regenerated
   at every run, and the unchanged code text keeps Cython's compiled modules cached).
   ``cpp_standalone``: the values are passed as ``run_args`` without recompiling.
+
+Registration
+------------
+Every element type is built by a function registered with :data:`Brian2Builder` (see
+:mod:`pulsegated.backends.registry`); a circuit holding a type without one is refused, naming it,
+before anything is built.  The contracts (``ctx`` a :class:`BuildContext`):
+
+* neuron model: ``f(model, population, ctx) -> NeuronGroup``;
+* source: ``f(source, ctx) -> group`` (a data or pattern source also fills ``ctx.stimuli`` and
+  ``ctx.stim_groups``);
+* plasticity rule: ``f(rule, connection, ctx) -> SynapseCode``, called once the groups exist
+  (``ctx.groups``, ``ctx.weight_dim(connection)``).  An optional ``"prepare"`` stage
+  (``Brian2Builder.register(Rule, stage="prepare")``), ``f(rule, connection, ctx)``, runs before
+  any group is built: it checks what the rule needs and records in ``ctx.needs[post]`` what the
+  postsynaptic group must hold (the built-in neuron builders read ``"reward"`` and ``"hebb"``), and
+  may add to ``ctx.after_groups`` objects to build once the groups exist.
 
 Isolation
 ---------
@@ -58,6 +76,7 @@ compiled; the previous device is restored afterwards.  The compiled project is r
 from __future__ import annotations
 
 import contextlib
+from dataclasses import dataclass, field
 import os
 import shutil
 import tempfile
@@ -66,12 +85,14 @@ import weakref
 import numpy as np
 from brian2.units.fundamentalunits import DIMENSIONLESS
 
-from pulsegated.circuit import (Circuit, EquationNeuron, LoihiCompartment, RateHebbian,
-                                SumOfProducts)
+from pulsegated.backends.registry import Builder
+from pulsegated.circuit import (Circuit, DataSource, EquationNeuron, EquationSynapse,
+                                GatedTraceHebbian, LoihiCompartment, PatternSource, PoissonSource,
+                                SpikeTrain, SumOfProducts)
 from pulsegated.circuit.weights import WeightError, effective_weights
 from pulsegated.errors import UsageError
 
-__all__ = ["Brian2Circuit", "build", "DEVICES", "CODEGEN", "W_SCALE", "MAKE_JOBS",
+__all__ = ["Brian2Circuit", "build", "Brian2Builder", "BuildContext", "SynapseCode", "DEVICES", "CODEGEN", "W_SCALE", "MAKE_JOBS",
            "synapse_indices"]
 
 DEVICES = ("runtime", "cpp_standalone")
@@ -319,7 +340,7 @@ HEBB_VARIABLES = ("a_hebb", "hebb_sign", "hebb_until", "tau_hebb")
 def _equation_group(b2, pop, hebb, kw):
     m = pop.model
     eqs, reset, ns = b2.Equations(m.equations), m.reset or "", dict(m.namespace)
-    if hebb is not None:  # postsynaptic side of a RateHebbian rule: trace and learning window
+    if hebb is not None:  # postsynaptic side of a GatedTraceHebbian rule: trace and window
         clash = set(HEBB_VARIABLES) & (set(eqs.names) | set(ns))
         if clash:
             raise UsageError(f"population {pop.name!r}: the names {sorted(clash)} are reserved "
@@ -338,23 +359,226 @@ def _equation_group(b2, pop, hebb, kw):
     return group
 
 
-def _hebb_rules(circuit) -> dict:
-    """``{post population: RateHebbian}``; one trace and window per post population, so all
-    rate-Hebbian inputs of a population must share ``tau``, ``window`` and gates."""
-    rules = {}
-    for c in circuit.connections.values():
-        if not isinstance(c.plasticity, RateHebbian):
-            continue
-        if not isinstance(circuit.populations[c.post].model, EquationNeuron):
-            raise UsageError(f"connection {c.name!r}: RateHebbian plasticity needs an "
-                             f"equation-neuron postsynaptic population, {c.post!r} is not one")
-        r = c.plasticity
-        prev = rules.setdefault(c.post, r)
-        if (prev.tau, prev.window, prev.gates) != (r.tau, r.window, r.gates):
-            raise UsageError(f"population {c.post!r} receives RateHebbian connections with "
-                             f"different traces or learning gates; they must share tau, window "
-                             f"and gates")
-    return rules
+#: build functions of the Brian2 backend, by element type
+Brian2Builder = Builder("brian2", error=UsageError)
+
+
+@dataclass
+class SynapseCode:
+    """What a plasticity rule adds to the ``Synapses`` of its connection.
+
+    The builder declares ``w`` (unit of the postsynaptic input) and delivers every presynaptic
+    spike after ``on_pre``; the strings here are Brian2 code.
+
+    Attributes
+    ----------
+    model : str
+        Further synapse variables (after ``w : <unit>``).
+    on_pre : str
+        Statements run on a presynaptic spike before it is delivered.
+    on_post : str or None
+        Statements run on a postsynaptic spike.
+    namespace : dict
+        Constants of the strings.
+    initial : dict
+        Initial values of variables of ``model``.
+    method : str or None
+        Integration method of continuous synapse variables.
+    after : callable or None
+        ``after(synapses, ctx)``, called once the ``Synapses`` are connected (e.g. to add a
+        ``run_regularly`` operation).
+    """
+
+    model: str = ""
+    on_pre: str = ""
+    on_post: str | None = None
+    namespace: dict = field(default_factory=dict)
+    initial: dict = field(default_factory=dict)
+    method: str | None = None
+    after: object = None
+
+
+class BuildContext:
+    """State of one build, passed to the registered functions.
+
+    Attributes
+    ----------
+    b2 : module
+        :mod:`brian2`.
+    circuit : Circuit
+    dt : Quantity
+    kw : dict
+        Keyword arguments every Brian2 object of the build takes (``clock``, ``codeobj_class``).
+    device : str
+    n_chunk : int
+        Length of the TimedArrays of data/pattern sources, in steps.
+    groups, stimuli, stim_groups : dict
+        Built groups by population/source name; TimedArrays and their groups by source name.
+    needs : dict
+        ``{population: {need: value}}``: what plasticity rules ask of their postsynaptic groups.
+    after_groups : dict
+        ``{key: callable(ctx) -> list of objects}``, built once the groups exist (one per key).
+    objects : list
+        Everything that goes into the network.
+    """
+
+    def __init__(self, b2, circuit, dt, kw, device, n_chunk):
+        self.b2, self.circuit, self.dt, self.kw = b2, circuit, dt, kw
+        self.device, self.n_chunk = device, n_chunk
+        self.groups, self.stimuli, self.stim_groups = {}, {}, {}
+        self.needs, self.after_groups, self.objects = {}, {}, []
+
+    def need(self, population: str) -> dict:
+        """The needs recorded for ``population`` (created empty)."""
+        return self.needs.setdefault(population, {})
+
+    def weight_dim(self, c):
+        """Dimension of the variable a connection's spikes add ``w`` to (None onto Loihi
+        compartments, whose ``w`` is dimensionless)."""
+        post_model = self.circuit.populations[c.post].model
+        if isinstance(post_model, LoihiCompartment):
+            return None
+        var = c.target or post_model.input_var
+        if var not in self.groups[c.post].variables:
+            raise UsageError(f"connection {c.name!r}: population {c.post!r} has no variable "
+                             f"{var!r}")
+        return self.groups[c.post].variables[var].dim
+
+
+# ------------------------------------------------------------------------------- neuron models
+@Brian2Builder.register(LoihiCompartment)
+def _build_compartment(model, pop, ctx):
+    reward = ctx.needs.get(pop.name, {}).get("reward")
+    return _loihi_group(ctx.b2, pop, ctx.dt, reward, ctx.kw)
+
+
+@Brian2Builder.register(EquationNeuron)
+def _build_equation_neuron(model, pop, ctx):
+    return _equation_group(ctx.b2, pop, ctx.needs.get(pop.name, {}).get("hebb"), ctx.kw)
+
+
+# -------------------------------------------------------------------------------------- sources
+@Brian2Builder.register(DataSource)
+@Brian2Builder.register(PatternSource)
+def _build_stimulus(src, ctx):
+    b2 = ctx.b2
+    values = np.zeros((ctx.n_chunk + 2, src.size))
+    ta = b2.TimedArray(values, dt=ctx.dt, name=f"stim_{src.name}")
+    g = b2.NeuronGroup(src.size, "t_offset : second (shared)",
+                       threshold=f"stim_{src.name}(t - t_offset + dt, i) > 0.5",
+                       reset="", namespace={f"stim_{src.name}": ta},
+                       name=f"src_{src.name}", **ctx.kw)
+    ctx.stimuli[src.name] = ta
+    ctx.stim_groups[src.name] = g
+    return g
+
+
+@Brian2Builder.register(SpikeTrain)
+def _build_spike_train(src, ctx):
+    idx = np.asarray(src.indices if src.indices else [0] * len(src.steps), dtype=int)
+    return ctx.b2.SpikeGeneratorGroup(src.size, idx, np.asarray(src.steps) * ctx.dt,
+                                      name=f"src_{src.name}", **ctx.kw)
+
+
+@Brian2Builder.register(PoissonSource)
+def _build_poisson(src, ctx):
+    return ctx.b2.PoissonGroup(src.size, rates=src.rate, name=f"src_{src.name}", **ctx.kw)
+
+
+# ----------------------------------------------------------------------------------- plasticity
+@Brian2Builder.register(SumOfProducts, stage="prepare")
+def _prepare_sum_of_products(rule, c, ctx):
+    if rule.coincidence_steps() is None:
+        raise UsageError(f"connection {c.name!r}: the Brian2 backend runs sum-of-products "
+                         f"rules of the pulse-gated shape a*x0*y0*r1 + b*x0*y0 with "
+                         f"t_epoch = 1; use the loihi backend for traces and epochs")
+    if c.delay:
+        raise UsageError(f"connection {c.name!r}: delay={c.delay} on a plastic "
+                         f"sum-of-products connection is not supported by the brian2 "
+                         f"backend (its synapses would learn when a spike arrives, the "
+                         f"chip learns when it is emitted); use delay 0 or the loihi "
+                         f"backend")
+    if not isinstance(ctx.circuit.populations[c.post].model, LoihiCompartment):
+        raise UsageError(f"connection {c.name!r}: SumOfProducts plasticity needs a "
+                         f"LoihiCompartment postsynaptic population, {c.post!r} is not one")
+    need = ctx.need(c.post)
+    prev = need.setdefault("reward", rule.reward)
+    if prev != rule.reward:
+        raise UsageError(f"population {c.post!r} receives plastic connections with "
+                         f"different reward channels ({prev!r}, {rule.reward!r})")
+    if rule.reward:
+        # reward trace: r1 at step t = 1 iff the reward source spiked at t - 1
+        def reward_synapses(ctx, rname=rule.reward, post=c.post):
+            rs = ctx.b2.Synapses(ctx.groups[rname], ctx.groups[post], on_pre="rin_post = 1",
+                                 name=f"reward_{rname}__{post}", **ctx.kw)
+            rs.connect()
+            return [rs]
+        ctx.after_groups.setdefault(("reward", c.post), reward_synapses)
+
+
+@Brian2Builder.register(SumOfProducts)
+def _build_sum_of_products(rule, c, ctx):
+    rewarded, plain = rule.coincidence_steps()
+    return SynapseCode(
+        on_pre=("w = clip(w + (dw_plain + dw_reward * r1_post) * int(lastspike_post == t),"
+                " wmin, wmax)"),
+        namespace={"dw_plain": plain, "dw_reward": rewarded - plain, "wmin": rule.wmin,
+                   "wmax": rule.wmax})
+
+
+@Brian2Builder.register(GatedTraceHebbian, stage="prepare")
+def _prepare_gated_trace_hebbian(rule, c, ctx):
+    """One trace and window per post population: all its GatedTraceHebbian inputs must share
+    ``tau``, ``window`` and gates."""
+    if not isinstance(ctx.circuit.populations[c.post].model, EquationNeuron):
+        raise UsageError(f"connection {c.name!r}: GatedTraceHebbian plasticity needs an "
+                         f"equation-neuron postsynaptic population, {c.post!r} is not one")
+    prev = ctx.need(c.post).setdefault("hebb", rule)
+    if (prev.tau, prev.window, prev.gates) != (rule.tau, rule.window, rule.gates):
+        raise UsageError(f"population {c.post!r} receives GatedTraceHebbian connections with "
+                         f"different traces or learning gates; they must share tau, window "
+                         f"and gates")
+
+    # learning gates: a gate spike opens a window and sets its sign
+    def gate_synapses(ctx, post=c.post):
+        out = []
+        for gate, sign in rule.gates.items():
+            gs = ctx.b2.Synapses(ctx.groups[gate], ctx.groups[post],
+                                 on_pre=f"hebb_until_post = t + hebb_window\n"
+                                        f"hebb_sign_post = {sign}",
+                                 namespace={"hebb_window": rule.window},
+                                 name=f"hebbgate_{gate}__{post}", **ctx.kw)
+            gs.connect()
+            out.append(gs)
+        return out
+    ctx.after_groups.setdefault(("hebb", c.post), gate_synapses)
+
+
+@Brian2Builder.register(GatedTraceHebbian)
+def _build_gated_trace_hebbian(r, c, ctx):
+    b2 = ctx.b2
+    dim = ctx.weight_dim(c)
+    wdim = dim if dim is not None else DIMENSIONLESS
+    wunit = "1" if wdim is DIMENSIONLESS else b2.get_unit(wdim).name
+    ns = {"eta_hebb": b2.Quantity(r.eta, dim=wdim / b2.Hz.dim)}
+    for bound, value in (("wmin", r.wmin), ("wmax", r.wmax)):
+        ns[bound] = b2.Quantity(value if np.isfinite(value) else np.sign(value) * 1e300, dim=wdim)
+    change = "hebb_sign_post * eta_hebb * a_hebb_post * int(t < hebb_until_post + 0.5 * dt)"
+    if r.epoch is None:
+        return SynapseCode(on_pre=f"w = clip(w + {change}, wmin, wmax)", namespace=ns)
+
+    def apply_epoch(S, ctx):  # accumulated changes applied at every multiple of the epoch
+        S.run_regularly("w = clip(w + dw_hebb, wmin, wmax)\ndw_hebb = 0 * w",
+                        dt=r.epoch, when="start", name=f"syn_{c.name}_epoch")
+    return SynapseCode(model=f"dw_hebb : {wunit}", on_pre=f"dw_hebb += {change}", namespace=ns,
+                       after=apply_epoch)
+
+
+@Brian2Builder.register(EquationSynapse)
+def _build_equation_synapse(rule, c, ctx):
+    return SynapseCode(model=rule.model, on_pre=rule.on_pre, on_post=rule.on_post,
+                       namespace=dict(rule.namespace), initial=dict(rule.initial),
+                       method=rule.method)
 
 
 def check_recording(circuit, record, record_state) -> tuple[list, dict]:
@@ -473,121 +697,61 @@ def _build_objects(b2, circuit, dt, device, record, record_state, n_chunk,
     clock = b2.Clock(dt=dt, name="pulsegated_clock")
     kw = {"clock": clock, "codeobj_class": codeobj_class}
 
-    # which post populations need the reward trace linked in
-    reward_of = {}
+    ctx = BuildContext(b2, circuit, dt, kw, device, n_chunk)
+    Brian2Builder.check(circuit)
     for c in circuit.connections.values():
-        if isinstance(c.plasticity, SumOfProducts):
-            if c.plasticity.coincidence_steps() is None:
-                raise UsageError(f"connection {c.name!r}: the Brian2 backend runs sum-of-products "
-                                 f"rules of the pulse-gated shape a*x0*y0*r1 + b*x0*y0 with "
-                                 f"t_epoch = 1; use the loihi backend for traces and epochs")
-            if c.delay:
-                raise UsageError(f"connection {c.name!r}: delay={c.delay} on a plastic "
-                                 f"sum-of-products connection is not supported by the brian2 "
-                                 f"backend (its synapses would learn when a spike arrives, the "
-                                 f"chip learns when it is emitted); use delay 0 or the loihi "
-                                 f"backend")
-            prev = reward_of.setdefault(c.post, c.plasticity.reward)
-            if prev != c.plasticity.reward:
-                raise UsageError(f"population {c.post!r} receives plastic connections with "
-                                 f"different reward channels ({prev!r}, {c.plasticity.reward!r})")
+        if c.plasticity is not None:
+            prepare = Brian2Builder.lookup(type(c.plasticity), stage="prepare")
+            if prepare is not None:
+                prepare(c.plasticity, c, ctx)
 
-    hebb = _hebb_rules(circuit)
-    objects, groups, synapses, monitors, stimuli, stim_groups, state_monitors = ([], {}, {}, {},
-                                                                                {}, {}, {})
+    groups, objects = ctx.groups, ctx.objects
+    synapses, monitors, state_monitors = {}, {}, {}
     weight_units, initial_w = {}, {}
     for pop in circuit.populations.values():
-        if isinstance(pop.model, LoihiCompartment):
-            g = _loihi_group(b2, pop, dt, pop.name in reward_of and reward_of[pop.name], kw)
-        elif isinstance(pop.model, EquationNeuron):
-            g = _equation_group(b2, pop, hebb.get(pop.name), kw)
-        else:
-            raise UsageError(f"population {pop.name!r}: unsupported model "
-                             f"{type(pop.model).__name__}")
+        g = Brian2Builder.build(pop.model, f"population {pop.name!r}", pop, ctx)
         groups[pop.name] = g
         objects.append(g)
 
     for src in circuit.sources.values():
-        if src.kind in ("data", "pattern"):
-            values = np.zeros((n_chunk + 2, src.size))
-            ta = b2.TimedArray(values, dt=dt, name=f"stim_{src.name}")
-            g = b2.NeuronGroup(src.size, "t_offset : second (shared)",
-                               threshold=f"stim_{src.name}(t - t_offset + dt, i) > 0.5",
-                               reset="", namespace={f"stim_{src.name}": ta},
-                               name=f"src_{src.name}", **kw)
-            stimuli[src.name] = ta
-            stim_groups[src.name] = g
-        elif src.kind == "train":
-            idx = np.asarray(src.indices if src.indices else [0] * len(src.steps), dtype=int)
-            g = b2.SpikeGeneratorGroup(src.size, idx, np.asarray(src.steps) * dt,
-                                       name=f"src_{src.name}", **kw)
-        else:  # poisson
-            g = b2.PoissonGroup(src.size, rates=src.rate, name=f"src_{src.name}", **kw)
+        g = Brian2Builder.build(src, f"source {src.name!r}", ctx)
         groups[src.name] = g
         objects.append(g)
 
-    # reward traces: r1 at step t = 1 iff the reward source spiked at t - 1
-    for post, rname in reward_of.items():
-        if rname:
-            rs = b2.Synapses(groups[rname], groups[post], on_pre="rin_post = 1",
-                             name=f"reward_{rname}__{post}", **kw)
-            rs.connect()
-            objects.append(rs)
-
-    # learning gates: a gate spike opens a window and sets its sign
-    for post, rule in hebb.items():
-        for gate, sign in rule.gates.items():
-            gs = b2.Synapses(groups[gate], groups[post],
-                             on_pre=f"hebb_until_post = t + hebb_window\nhebb_sign_post = {sign}",
-                             namespace={"hebb_window": rule.window},
-                             name=f"hebbgate_{gate}__{post}", **kw)
-            gs.connect()
-            objects.append(gs)
+    for make in ctx.after_groups.values():
+        objects.extend(make(ctx))
 
     for c in circuit.connections.values():
         post_model = circuit.populations[c.post].model
-        dim = None
+        dim = ctx.weight_dim(c)
         values = circuit.synapse_values(c)
+        ns = {}
         if isinstance(post_model, LoihiCompartment):
             wunit, deliver = "1", f"q_post += {W_SCALE} * w"
             values = _loihi_values(circuit, c)
             if c.plastic and c.weight_exp:  # w is the mantissa
                 deliver = f"q_post += {W_SCALE} * floor(w * wexp_scale)"
+                ns["wexp_scale"] = 2.0 ** c.weight_exp
         else:
             var = c.target or post_model.input_var
-            if var not in groups[c.post].variables:
-                raise UsageError(f"connection {c.name!r}: population {c.post!r} has no variable "
-                                 f"{var!r}")
-            dim = groups[c.post].variables[var].dim
             wunit = "1" if dim is DIMENSIONLESS else b2.get_unit(dim).name
             deliver = f"{var}_post += w"
-        model = f"w : {wunit}"
-        ns = {}
-        on_pre = deliver
-        if isinstance(c.plasticity, SumOfProducts):
-            rewarded, plain = c.plasticity.coincidence_steps()
-            ns = {"dw_plain": plain, "dw_reward": rewarded - plain,
-                  "wmin": c.plasticity.wmin, "wmax": c.plasticity.wmax}
-            if c.weight_exp:
-                ns["wexp_scale"] = 2.0 ** c.weight_exp
-            on_pre = ("w = clip(w + (dw_plain + dw_reward * r1_post) * int(lastspike_post == t),"
-                      " wmin, wmax)\n" + deliver)
-        elif isinstance(c.plasticity, RateHebbian):
-            r = c.plasticity
-            wdim = dim if dim is not None else DIMENSIONLESS
-            ns = {"eta_hebb": b2.Quantity(r.eta, dim=wdim / b2.Hz.dim)}
-            for bound, value in (("wmin", r.wmin), ("wmax", r.wmax)):
-                ns[bound] = b2.Quantity(value if np.isfinite(value) else
-                                        np.sign(value) * 1e300, dim=wdim)
-            change = ("hebb_sign_post * eta_hebb * a_hebb_post"
-                      " * int(t < hebb_until_post + 0.5 * dt)")
-            if r.epoch is None:
-                on_pre = f"w = clip(w + {change}, wmin, wmax)\n" + deliver
-            else:  # accumulate; applied at every multiple of the epoch (below)
-                model += f"\ndw_hebb : {wunit}"
-                on_pre = f"dw_hebb += {change}\n" + deliver
+        code = (SynapseCode() if c.plasticity is None else
+                Brian2Builder.build(c.plasticity, f"connection {c.name!r}", c, ctx))
+        model = f"w : {wunit}" + (f"\n{code.model}" if code.model.strip() else "")
+        on_pre = (f"{code.on_pre}\n" if code.on_pre.strip() else "") + deliver
+        clash = set(code.namespace) & set(ns)
+        if clash:
+            raise UsageError(f"connection {c.name!r}: the names {sorted(clash)} are reserved "
+                             f"by the brian2 backend")
+        ns.update(code.namespace)
+        extra = {}
+        if code.on_post is not None:
+            extra["on_post"] = code.on_post
+        if code.method is not None:
+            extra["method"] = code.method
         S = b2.Synapses(groups[c.pre], groups[c.post], model=model, on_pre=on_pre,
-                        delay=c.delay * dt, namespace=ns, name=f"syn_{c.name}", **kw)
+                        delay=c.delay * dt, namespace=ns, name=f"syn_{c.name}", **extra, **kw)
         w = np.asarray(values, dtype=float)
         # description weights onto equation neurons are in SI base units of their input variable
         unit = b2.Quantity(1.0, dim=dim) if dim is not None and dim is not DIMENSIONLESS else 1.0
@@ -601,9 +765,10 @@ def _build_objects(b2, circuit, dt, device, record, record_state, n_chunk,
             else:
                 S.connect()
             S.w = w.copy() * unit
-        if isinstance(c.plasticity, RateHebbian) and c.plasticity.epoch is not None:
-            S.run_regularly("w = clip(w + dw_hebb, wmin, wmax)\ndw_hebb = 0 * w",
-                            dt=c.plasticity.epoch, when="start", name=f"syn_{c.name}_epoch")
+        for var, value in code.initial.items():
+            setattr(S, var, value)
+        if code.after is not None:
+            code.after(S, ctx)
         synapses[c.name] = S
         weight_units[c.name] = unit
         n_syn = len(synapse_indices(circuit, c.name)[0])
@@ -625,6 +790,7 @@ def _build_objects(b2, circuit, dt, device, record, record_state, n_chunk,
                                                codeobj_class=codeobj_class)
         objects.append(state_monitors[name])
     network = b2.Network(*objects, name=f"net_{circuit.name}")
-    return Brian2Circuit(circuit, network, groups, synapses, monitors, stimuli, stim_groups, dt,
+    return Brian2Circuit(circuit, network, groups, synapses, monitors, ctx.stimuli,
+                         ctx.stim_groups, dt,
                          state_monitors, clock=clock, device=device, weight_units=weight_units,
                          initial_w=initial_w)

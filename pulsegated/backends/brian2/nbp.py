@@ -10,7 +10,7 @@ from pulsegated.backends.base import (Inference, TrainingBackend, check_binary,
                                      check_plastic_state)
 from pulsegated.backends.brian2.builder import DEVICES, MAKE_JOBS
 from pulsegated.backends.brian2.simulator import Brian2Simulator
-from pulsegated.circuit import kinds as K
+from pulsegated.circuit import kinds
 from pulsegated.errors import UsageError
 from pulsegated.nbp.network import (OUTPUT_PHASE, PLASTIC, inference_circuit, plastic_copies,
                                     training_circuit)
@@ -20,7 +20,7 @@ from pulsegated.nbp.rule import forward
 __all__ = ["Brian2Backend", "check_bias_bound"]
 
 #: the bias every data neuron must be lifted over by its gate: data input alone must stay below it
-BIAS_BOUND = -K.BIAS_DATA
+BIAS_BOUND = -kinds.BIAS_DATA
 
 
 def check_bias_bound(W1, W2, X) -> None:
@@ -158,5 +158,5 @@ class Brian2Backend(TrainingBackend):
             spikes[a + (st[m] - sch.t0) // sch.n_phases, idx[m]] = True
             u = sim.state("o", "u")  # (steps, n_out) recorded at step end
             steps = sch.t0 + np.arange(b - a) * sch.n_phases + OUTPUT_PHASE
-            potential[a:b] = np.rint(u[steps] / 64).astype(np.int64) - K.GATE
+            potential[a:b] = np.rint(u[steps] / 64).astype(np.int64) - kinds.GATE
         return Inference(spikes=spikes, potential=potential)

@@ -40,20 +40,18 @@ def main():
 
     import tempfile
 
-    import brian2 as b2
-
     from pulsegated.backends.brian2 import build
     c = graded_chain_circuit(0.5, p, rng=0)
     steps = 2 + p.n_stages * int(round(float(p.T / p.dt))) + 2
-    t0 = time.perf_counter()
-    b2c = build(c, device="cpp_standalone", record=[], directory=tempfile.mkdtemp())
-    b2c.network.run(steps * b2c.dt)
-    b2.get_device().build(run=True)
-    t_first = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    b2.get_device().run()
-    t_run = time.perf_counter() - t0
-    b2.set_device("runtime")
+    with tempfile.TemporaryDirectory() as folder:
+        t0 = time.perf_counter()
+        b2c = build(c, device="cpp_standalone", record=[], directory=folder, run_steps=steps)
+        b2c.run_standalone()
+        t_first = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        b2c.run_standalone()
+        t_run = time.perf_counter() - t0
+        b2c.close()
     rows.append(("cpp_standalone, compile + first run", t_first, None))
     rows.append(("cpp_standalone, one more run", t_run, None))
     print(f"8-stage graded chain, {p.n} neurons per stage ({p.n_stages * p.n * p.n / 1e6:.0f} M "

@@ -39,7 +39,7 @@ def test_notebook_first_cell_from_the_top_level():
     # the output input in the output phase is z2 = W2 h, h = W1 x > 512 (chip scale 2**6, gate)
     ref = pg.ReferenceBackend(W1, W2).infer(X)
     steps = sim.circuit.schedule.step(np.arange(2), 3)
-    from pulsegated.circuit import kinds
+    from pulsegated.nbp import kinds
     np.testing.assert_array_equal((u[steps] >> 6) - kinds.GATE, ref.potential)
 
 

@@ -24,15 +24,15 @@ class CircuitSimulator(abc.ABC):
     Get one with :func:`pulsegated.backends.Simulator` (``Simulator(circuit, backend="loihi")``).
     Every backend reads results the same way:
 
-    ==============================  ==========================================================
-    ``spikes(population)``          ``(steps, indices)`` of every recorded spike
-    ``state(population, variable)`` ``(n_steps, n_neurons)`` trace of a variable recorded with
-                                    the ``record_state`` option
-    ``weights(connection)``         current dense ``(pre, post)`` matrix
-    ``set_weights(connection, W)``  replace it (between runs)
-    ``t``                           steps run so far
-    ``close()``                     release resources (also on leaving a ``with`` block)
-    ==============================  ==========================================================
+    ================================  ==========================================================
+    ``spikes(population)``            ``(steps, indices)`` of every recorded spike
+    ``state(population, variable)``   ``(n_steps, n_neurons)`` trace of a variable recorded with
+                                      the ``record_state`` option
+    ``weights(connection)``           current dense ``(pre, post)`` matrix
+    ``set_weights(connection, W)``    replace it (between runs)
+    ``t``                             steps run so far
+    ``close()``                       release resources (also on leaving a ``with`` block)
+    ================================  ==========================================================
 
     Parameters
     ----------
@@ -175,10 +175,3 @@ def check_sample_data(circuit, data: Mapping[str, np.ndarray]) -> tuple[int, dic
         arrays[s.name] = a
     return n or 0, arrays
 
-
-def __getattr__(name):
-    # transitional: the nBP training interface moved to pulsegated.nbp.training
-    if name in ("Inference", "TrainingBackend", "check_plastic_state"):
-        from pulsegated.nbp import training
-        return getattr(training, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

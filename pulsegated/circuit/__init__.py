@@ -14,7 +14,6 @@ module                                  holds
 :mod:`~pulsegated.circuit.circuit`      ``Circuit`` and its validation
 :mod:`~pulsegated.circuit.errors`       ``CircuitError``
 :mod:`~pulsegated.circuit.weights`      the compartment's weight rule (mantissa, exponent)
-:mod:`~pulsegated.circuit.kinds`        the nBP connection kinds (weights in threshold units)
 ======================================  ===============================================================
 """
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pulsegated.circuit import kinds
+from pulsegated.nbp import kinds
 from pulsegated.circuit import (Circuit, CircuitError, LoihiCompartment, Schedule,
                                 SumOfProducts)
 
@@ -33,7 +33,7 @@ OUTPUT_PHASE = 3
 #: Phases whose coincidences are rewarded (+2); all other coincidences give -2.
 REWARD_PHASES = (5, 7)
 
-#: Phases in which each population may fire (silent in all others): the spec's activity check.
+#: Phases in which each population may fire (silent in all others): the circuit's activity check.
 TRAINING_ACTIVITY = {
     "x": (1, 7, 11), "m_x6": (6,), "h1": (2, 5, 7, 9, 11), "h1_copy": (2, 7, 11),
     "h1_copy2": (2, 7, 11), "m_h1": (3,), "c_h1": (6,), "h1T": (5, 6, 9, 10),

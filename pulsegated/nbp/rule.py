@@ -1,4 +1,5 @@
-"""The nBP learning rule as exact integer arithmetic (the spec's section 1), plainly written.
+"""The nBP learning rule (Renner et al., Nat. Commun. 2024) as exact integer arithmetic, plainly
+written.
 
 This is the *definition*: one sample at a time, numpy, no tricks.  The fast trainer in
 :mod:`pulsegated.nbp.reference` must agree with it bit for bit (tests check that on random data),
@@ -29,8 +30,8 @@ INIT_CLIP = 240
 
 
 def init_weights(n_in: int, n_hidden: int, n_out: int, rng) -> tuple[np.ndarray, np.ndarray]:
-    """Initial weights as in the spec: ``N(0, 2/(n_in + n_out)) * 1024``, clipped to +-240,
-    rounded toward zero to even integers.
+    """Initial weights as the authors of the circuit chose them: ``N(0, 2/(n_in + n_out)) * 1024``,
+    clipped to +-240, rounded toward zero to even integers.
 
     Parameters
     ----------

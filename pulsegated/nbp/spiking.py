@@ -16,7 +16,7 @@ import time
 import numpy as np
 
 from pulsegated.backends import Simulator, check_binary, simulator as simulator_class
-from pulsegated.circuit import kinds
+from pulsegated.nbp import kinds
 from pulsegated.errors import UsageError
 from pulsegated.nbp.network import OUTPUT_PHASE, PLASTIC, inference_circuit, training_circuit
 from pulsegated.nbp.training import (Inference, TrainingBackend, check_plastic_state,

@@ -5,7 +5,7 @@
 * **Graded chain**: populations of ``n`` rectified perfect integrators with subtractive reset,
   ``dv/dt = [I - g0 + p]^+`` (threshold 1, ``v -= 1``): the rate of a gated population equals its
   synaptic current ``I`` (in Hz), an ungated one is silent while ``I < g0``.  ``I`` decays with ``tau``
-  and each spike of the previous population adds ``S / (n tau)``: in the mean the spec's
+  and each spike of the previous population adds ``S / (n tau)``: in the mean the mean-field
   ``tau dI/dt = -I + S m``.
 * **Gate pulse**: a gate volley adds 1 (``1 / n_gate`` per spike) to a gate drive ``gd`` that runs down
   linearly to 0 in ``T``; the population is gated (``p = g0``) while ``gd`` exceeds half a step's

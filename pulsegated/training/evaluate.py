@@ -1,4 +1,5 @@
-"""The readouts of the nBP network (spec section 8) computed from an inference pass."""
+"""The readouts of the nBP network (spike argmax, potential argmax, exact one-hot, MSE) computed
+from an inference pass."""
 
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ from pulsegated.backends.loihi import DiscretizeError, LoihiSimulator, discretiz
 from pulsegated.backends.loihi.discretize import bias_registers, weight_registers
 from pulsegated.circuit import (Circuit, EquationNeuron, GatedTraceHebbian, LoihiCompartment,
                                 SumOfProducts)
-from pulsegated.circuit import kinds
+from pulsegated.nbp import kinds
 from pulsegated.nbp import rule
 from pulsegated.nbp.network import training_circuit
 

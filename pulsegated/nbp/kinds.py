@@ -1,7 +1,7 @@
-"""Connection kinds of the pulse-gated circuits, in threshold units (threshold = 1024).
+"""Connection kinds of the nBP circuit, in threshold units (threshold = 1024).
 
 Gating is bias cancellation: data neurons sit at ``BIAS_DATA`` (8 thresholds below firing) and fire in
-a phase only when their gate adds about +8192.  See the nBP circuit spec, section 3.
+a phase only when their gate adds about +8192 (see the documentation page on the nBP circuit).
 """
 
 #: Firing threshold of every nBP neuron (strictly greater fires).

@@ -23,7 +23,7 @@ HELP = "train the nBP circuit on the built-in MNIST subset on all three backends
 
 #: Published speed of the circuit on Loihi (Renner et al., Nat. Commun. 2024), ms per sample.
 CHIP_TRAIN_MS = 1.48
-#: Samples trained on the emulator before its throughput is timed (compilation, caches).
+#: Samples trained on the emulator before its throughput is timed (caches, first-call costs).
 WARMUP_SAMPLES = 20
 DEFAULT_OUT = "pulsegated-demo"
 
@@ -149,7 +149,8 @@ def _loihi_part(trainer, n) -> dict:
     same = all(np.array_equal(a, b) for a, b in zip(chip.weights(),
                                                     _reference_weights(trainer, X, y)))
     consistent = all(copies_consistent(chip.plastic_weights()).values())
-    print(f"     build {build:.2f} s; first {k} samples {first:.2f} s (compilation included); then "
+    print(f"     build {build:.2f} s (discretize, compile or load the kernel); first {k} samples "
+          f"{first:.2f} s (warm-up); then "
           f"{warm_ms:.2f} ms per sample over {n - k} samples (12 steps each, one core; the chip: "
           f"{CHIP_TRAIN_MS} ms, published)")
     print(f"     weights identical to the exact reference: {same}; eight copies consistent: "

@@ -10,7 +10,7 @@ def add_arguments(p) -> None:
     sub.required = True
     d = sub.add_parser("download", help="fetch a dataset's canonical files, verifying checksums")
     d.add_argument("name", choices=("mnist", "fashion-mnist"))
-    d.add_argument("--data-dir", default=None, help="target root (None: the user cache)")
+    d.add_argument("--data-dir", default=None, help="target root (default: the user cache)")
     i = sub.add_parser("info", help="show the search path and which datasets are found where")
     i.add_argument("--data-dir", default=None,
                    help="show only this root (as `train --data-dir` would use it)")

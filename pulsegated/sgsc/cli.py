@@ -35,7 +35,7 @@ def add_arguments(p) -> None:
     p.add_argument("--spiking", action="store_true",
                    help="spiking chain in Brian2 (calibrated first; N neurons per population)")
     p.add_argument("--neurons", type=int, default=1000, help="with --spiking: neurons per population")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help="with --spiking: seed of the spiking chain")
     p.add_argument("--json", action="store_true", help="one JSON object per input amplitude")
 
 

@@ -38,20 +38,20 @@ def add_arguments(p) -> None:
                    help="reference (exact integer arithmetic), loihi (bit-exact chip emulator) "
                         "or brian2 (spiking circuit)")
     p.add_argument("--device", default=None,
-                   help="backend device: brian2 takes runtime or cpp_standalone (None: runtime); "
+                   help="backend device: brian2 takes runtime or cpp_standalone (default: runtime); "
                         "the other backends take none")
     p.add_argument("--epochs", type=int, default=1,
                    help="passes over the training set (each in a fresh seeded order)")
     p.add_argument("--seed", type=int, default=0,
                    help="seeds the initial weights and the sample order of every epoch")
     p.add_argument("--max-samples", type=int, default=None,
-                   help="train each epoch on the first N samples of the seed's order (None: all)")
+                   help="train each epoch on the first N samples of the seed's order (default: all)")
     p.add_argument("--threshold", type=str, default=None,
                    help="binarisation: 'any' (raw >= 1), 'half' (raw >= 128) or a raw level; "
-                        "None: the dataset's (mnist: any, fashion-mnist: half)")
+                        "default: the dataset's (mnist: any, fashion-mnist: half)")
     p.add_argument("--hidden", type=int, default=400, help="hidden layer size")
     p.add_argument("--data-dir", default=None,
-                   help="the folder datasets are read from, nowhere else (None: $PULSEGATED_DATA, "
+                   help="the folder datasets are read from, nowhere else (default: $PULSEGATED_DATA, "
                         "else the user cache)")
     p.add_argument("--checkpoint-dir", default=None,
                    help="write checkpoint.npz every half epoch (keeping the previous one), "
@@ -64,7 +64,7 @@ def add_arguments(p) -> None:
     p.add_argument("--eval-train", type=int, default=10000,
                    help="evaluate on the first N training samples (0: none)")
     p.add_argument("--eval-test", type=int, default=None,
-                   help="evaluate on the first N test samples (None: all)")
+                   help="evaluate on the first N test samples (default: all)")
     p.add_argument("--json", action="store_true",
                    help="print one JSON object per evaluation, no progress bar")
 

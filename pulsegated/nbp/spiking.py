@@ -135,6 +135,7 @@ class SpikingBackend(TrainingBackend):
                              **self._options(self.chunk, training=True))
         self.sim.prepare()  # compile now, not inside the first chunk
         self.compile_time = time.perf_counter() - t0
+        self._inference = None  # (circuit, simulator, chunk) kept between infer calls
 
     # ------------------------------------------------------------------------------ options
     #: Simulator options the backend sets itself.
@@ -193,22 +194,46 @@ class SpikingBackend(TrainingBackend):
 
     def close(self) -> None:
         self.sim.close()
+        if self._inference is not None:
+            self._inference[1].close()
+            self._inference = None
 
     # ------------------------------------------------------------------------------ inference
     def infer(self, X, chunk: int | None = None) -> Inference:
         """Forward pass (no learning) of ``X`` (n, n_in) on the 4-step inference circuit."""
         X = check_binary(X, "X", self.n_in)
         chunk = int(chunk or self.default_infer_chunk)
-        circuit = inference_circuit(*self.weights())
-        sim = Simulator(circuit, backend=self.simulator, record=["o"],
-                        record_state={"o": ["u"]}, **self._options(chunk, training=False))
+        circuit, sim = self._inference_simulator(chunk)
         try:
             for a in range(0, len(X), chunk):
                 sim.run_samples({"pixels": X[a:a + chunk]})
             return output_readout(circuit, sim, len(X))
         finally:
-            sim.close()
+            if self._inference is None or self._inference[1] is not sim:
+                sim.close()
 
+    def _inference_simulator(self, chunk: int) -> tuple:
+        """``(circuit, simulator)`` of the inference circuit with the current weights.
+
+        A simulator that can go back to step 0 (``reset``, e.g. Brian2's) is built once and reused
+        with new weights (``set_weights``) at every call; others are built per call (the Loihi
+        emulator's build is a fraction of a second).
+        """
+        W1, W2 = self.weights()
+        if self._inference is not None and self._inference[2] == chunk:
+            circuit, sim, _ = self._inference
+            sim.reset()
+            sim.set_weights("W1", W1.T)
+            sim.set_weights("W2", W2.T)
+            return circuit, sim
+        circuit = inference_circuit(W1, W2)
+        sim = Simulator(circuit, backend=self.simulator, record=["o"],
+                        record_state={"o": ["u"]}, **self._options(chunk, training=False))
+        if hasattr(sim, "reset"):
+            if self._inference is not None:
+                self._inference[1].close()
+            self._inference = (circuit, sim, chunk)
+        return circuit, sim
 
 def _keywords(cls) -> set:
     """The keyword parameters of ``cls.__init__`` beyond the circuit."""

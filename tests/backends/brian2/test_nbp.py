@@ -43,6 +43,30 @@ def test_inference_network_matches_forward_pass(trained):
     np.testing.assert_array_equal(inf.potential, f["z2"])
 
 
+def test_inference_simulator_is_built_once_and_follows_the_weights():
+    """Evaluations between training chunks reuse one inference simulator, with the new weights."""
+    rng = np.random.default_rng(5)
+    W1, W2 = rule.init_weights(30, 20, 10, rng)
+    W1, W2 = np.clip(W1 * 2, -240, 240), np.clip(W2 * 2, -240, 240)
+    X = (rng.random((120, 30)) < 0.35).astype(np.uint8)
+    y = rng.integers(0, 10, 120)
+    b = Brian2Backend(W1, W2, codegen="numpy", chunk=60)
+    R1, R2 = W1.copy(), W2.copy()
+    first = b.infer(X[:40], chunk=40)
+    sim = b._inference[1]
+    f = rule.forward(R1, R2, X[:40])
+    np.testing.assert_array_equal(first.potential, f["z2"])
+    b.train(X[:60], y[:60])
+    train_epoch(R1, R2, X[:60], y[:60])
+    assert (R1 != W1).sum() > 20
+    second = b.infer(X[:40], chunk=40)
+    assert b._inference[1] is sim
+    f = rule.forward(R1, R2, X[:40])
+    np.testing.assert_array_equal(second.spikes, f["o"])
+    np.testing.assert_array_equal(second.potential, f["z2"])
+    b.close()
+
+
 def test_recorded_spikes_follow_the_phases(trained):
     b, *_ = trained
     steps, idx = b.spikes("x")

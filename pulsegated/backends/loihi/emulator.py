@@ -131,6 +131,8 @@ def _run(t_start, n_steps,
          stochastic, rng_state,
          # overflow counters
          cnt_q, cnt_u, cnt_v,
+         # operation counters
+         cnt_spk, cnt_act, cnt_lrn,
          # probes
          rec_mask, rec_t, rec_i, rec_n, rec_cap,
          uv_idx, u_out, v_out):  # pragma: no cover - compiled
@@ -178,6 +180,9 @@ def _run(t_start, n_steps,
             if s:
                 vi = 0
                 refc[i] = refd[i]
+                cnt_spk[i] += 1
+            if s or ui != 0:
+                cnt_act[i] += 1
             if refc[i] > 0:
                 refc[i] -= 1
             v[i] = vi
@@ -199,6 +204,7 @@ def _run(t_start, n_steps,
         s0 = sp
         while sp < src_step.shape[0] and src_step[sp] == t:
             pre_spk[src_pre[sp]] = True
+            cnt_spk[src_pre[sp]] += 1
             sp += 1
         # ---------------------------------------------------------------- learning
         for r in range(n_rules):
@@ -262,6 +268,9 @@ def _run(t_start, n_steps,
                 if y0[yo + b]:
                     apost[nb] = b
                     nb += 1
+            # synapses with an active pre or post (a chip's visits), and coincidences
+            cnt_lrn[r, 0] += na * npost + nb * (npre - na)
+            cnt_lrn[r, 1] += na * nb
             # synapses to visit: coincidences only, or every synapse of an active pre or post
             if coinc:
                 for ia in range(na):
@@ -334,6 +343,10 @@ class Emulator:
         self.cnt_q = np.zeros(n, np.int64)
         self.cnt_u = np.zeros(n, np.int64)
         self.cnt_v = np.zeros(n, np.int64)
+        # operation counters (see operation_counters)
+        self.cnt_spk = np.zeros(p.n_pre, np.int64)
+        self.cnt_act = np.zeros(n, np.int64)
+        self.cnt_lrn = np.zeros((len(p.learning), 2), np.int64)
         self.t = 0
         self.stochastic = rounding == "stochastic"
         self.rng_state = np.array([np.uint64(seed) * np.uint64(2654435761) + np.uint64(1)],
@@ -408,7 +421,8 @@ class Emulator:
                      src_step, src_pre, pos, self.rule_int, self.term_scale, self.term_fact,
                      self.tr_imp, self.tr_dec, self.x0, self.y0, self.xtr, self.ytr, self.r1,
                      self.r0, self.rew_prev, self.stochastic, self.rng_state, self.cnt_q,
-                     self.cnt_u, self.cnt_v, self.rec_mask, self.rec_t, self.rec_i, self.rec_n,
+                     self.cnt_u, self.cnt_v, self.cnt_spk, self.cnt_act, self.cnt_lrn,
+                     self.rec_mask, self.rec_t, self.rec_i, self.rec_n,
                      len(self.rec_t), self.uv_idx, u_out, v_out)
             if self.uv_idx.size:
                 self.u_trace.append(u_out[:k].copy())
@@ -463,6 +477,28 @@ class Emulator:
             out[name] = {"q_wraps": int(self.cnt_q[a:b].sum()), "u_wraps": int(self.cnt_u[a:b].sum()),
                          "v_saturations": int(self.cnt_v[a:b].sum())}
         return out
+
+    def operation_counters(self) -> dict:
+        """Copies of the cumulative operation counters (int64 arrays), counted since construction.
+
+        ``"spikes"``
+            per presynaptic index (compartments, then source neurons): spikes emitted by the
+            compartment, or external spikes fed through the source neuron;
+        ``"active"``
+            per compartment: steps in which it was active, i.e. it spiked or its synaptic
+            current ``u`` after the step's update was nonzero (it received input, or still
+            integrates earlier input);
+        ``"learning"``
+            per learning rule (rows in :attr:`ChipProgram.learning` order): column 0 the
+            synapses with an active pre or post neuron at an epoch end (what a learning engine
+            that visits every synapse of an active neuron evaluates; every product term
+            carries ``x0`` or ``y0``, so no other synapse can change), column 1 the synapses whose
+            pre and post were both active (pre/post coincidences);
+        ``"steps"``
+            steps run (int64).
+        """
+        return {"spikes": self.cnt_spk.copy(), "active": self.cnt_act.copy(),
+                "learning": self.cnt_lrn.copy(), "steps": np.int64(self.t)}
 
     def uv(self) -> tuple[np.ndarray, np.ndarray]:
         """Recorded (steps, n_probe) raw u and v of the probed compartments."""

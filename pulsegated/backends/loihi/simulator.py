@@ -81,6 +81,8 @@ class LoihiSimulator(CircuitSimulator):
                                  rounding=rounding, seed=seed)
         self._sample = 0
         self._started = False
+        self._count_base = self.emulator.operation_counters()
+        self._count_base_sample = 0
 
     # ------------------------------------------------------------------------------ running
     @property
@@ -234,6 +236,110 @@ class LoihiSimulator(CircuitSimulator):
         (in that order); :meth:`state` reads whole populations recorded with ``record_state``."""
         u, v = self.emulator.uv()
         return u[:, :self._n_uv], v[:, :self._n_uv]
+
+    def operation_counts(self) -> dict:
+        """What the chip did since construction (or :meth:`reset_operation_counts`), counted.
+
+        Counted for any circuit, in the emulator's kernel (spikes, active compartments, learning
+        visits) and from the discretized connectivity (synaptic events): the inputs of the energy
+        and time model :func:`pulsegated.analysis.energy.estimate`.
+
+        Returns
+        -------
+        dict
+            Every count an ``np.int64``:
+
+            ``steps``, ``samples``
+                time steps run; samples run with :meth:`run_samples` (0 if only
+                :meth:`run_steps` was used).  Divide by ``samples`` for counts per sample.
+            ``compartments``
+                compartments of the circuit.
+            ``spikes``
+                spikes emitted by compartments.
+            ``source_spikes``
+                external spikes fed in through the circuit's sources.
+            ``synaptic_events``
+                synapses reached by spikes, compartments' and sources' alike: every spike adds one
+                per synapse of its fan-out (all of a pre neuron's synapses are read, zero weights
+                included), i.e. the sum over spiking pre neurons of their fan-out.
+            ``compartment_updates``
+                compartments times steps (each compartment is updated every step).
+            ``active_updates``
+                compartment updates in which the compartment spiked or its synaptic current
+                ``u`` after the update was nonzero (it received input, or still integrates
+                earlier input); the others (``compartment_updates - active_updates``) only
+                carried their constant state.
+            ``learning_updates``
+                synaptic updates of the learning engine: at the end of every learning epoch of a
+                plastic connection, each synapse whose pre or post neuron spiked in the epoch
+                (every product term of a sum-of-products rule carries ``x0`` or ``y0``, so these
+                are the only synapses a rule can change; a learning engine visits them all).
+            ``learning_coincidences``
+                the part of ``learning_updates`` whose pre and post both spiked in the epoch (the
+                only synapses a rule whose every term carries ``x0 y0``, such as nBP's, changes).
+            ``populations``
+                ``{population: {"compartments", "spikes", "compartment_updates",
+                "active_updates", "synaptic_events_in", "learning_updates_in",
+                "learning_coincidences_in"}}``, where the ``_in`` counts are those of the
+                synapses onto the population.
+            ``sources``
+                ``{source: {"spikes"}}``.
+            ``connections``
+                ``{connection: {"synapses", "pre_spikes", "synaptic_events", "learning_updates",
+                "learning_coincidences"}}``; ``pre_spikes`` counts the spikes of the connection's
+                pre neurons (the spikes the connection carries).
+        """
+        now = self.emulator.operation_counters()
+        base = self._count_base
+        spk = now["spikes"] - base["spikes"]
+        act = now["active"] - base["active"]
+        lrn = now["learning"] - base["learning"]
+        steps = np.int64(now["steps"] - base["steps"])
+        i64 = np.int64
+        prog = self.program
+        rule_row = {lr.connection: k for k, lr in enumerate(prog.learning)}
+        pre_start = {**{k: a for k, (a, _) in prog.pop_slices.items()},
+                     **{k: a for k, (a, _) in prog.src_slices.items()}}
+        conns = {}
+        for name, c in self.circuit.connections.items():
+            n_pre, n_post = self.circuit.size_of(c.pre), self.circuit.size_of(c.post)
+            a = pre_start[c.pre]
+            pre_spikes = i64(spk[a:a + n_pre].sum())
+            fan_out = 1 if c.pattern == "one_to_one" else n_post
+            k = rule_row.get(name)
+            conns[name] = {
+                "synapses": i64(n_post if c.pattern != "all_to_all" else n_pre * n_post),
+                "pre_spikes": pre_spikes,
+                "synaptic_events": i64(pre_spikes * fan_out),
+                "learning_updates": i64(0 if k is None else lrn[k, 0]),
+                "learning_coincidences": i64(0 if k is None else lrn[k, 1])}
+        pops = {}
+        for name, (a, b) in prog.pop_slices.items():
+            into = [conns[k] for k, c in self.circuit.connections.items() if c.post == name]
+            pops[name] = {
+                "compartments": i64(b - a), "spikes": i64(spk[a:b].sum()),
+                "compartment_updates": i64((b - a) * steps),
+                "active_updates": i64(act[a:b].sum()),
+                "synaptic_events_in": i64(sum(int(x["synaptic_events"]) for x in into)),
+                "learning_updates_in": i64(sum(int(x["learning_updates"]) for x in into)),
+                "learning_coincidences_in": i64(sum(int(x["learning_coincidences"])
+                                                    for x in into))}
+        srcs = {name: {"spikes": i64(spk[a:b].sum())} for name, (a, b) in prog.src_slices.items()}
+        n = prog.n_compartments
+        return {
+            "steps": steps, "samples": i64(self._sample - self._count_base_sample),
+            "compartments": i64(n),
+            "spikes": i64(spk[:n].sum()), "source_spikes": i64(spk[n:].sum()),
+            "synaptic_events": i64(sum(int(x["synaptic_events"]) for x in conns.values())),
+            "compartment_updates": i64(n * steps), "active_updates": i64(act.sum()),
+            "learning_updates": i64(lrn[:, 0].sum()),
+            "learning_coincidences": i64(lrn[:, 1].sum()),
+            "populations": pops, "sources": srcs, "connections": conns}
+
+    def reset_operation_counts(self) -> None:
+        """Start :meth:`operation_counts` afresh from here (e.g. after warm-up samples)."""
+        self._count_base = self.emulator.operation_counters()
+        self._count_base_sample = self._sample
 
     def overflow_report(self) -> dict:
         """``{population: {"q_wraps", "u_wraps", "v_saturations"}}`` counted so far."""

@@ -21,6 +21,8 @@ COMMANDS = {
     "demo": "pulsegated.demo",
     "data": "pulsegated.data.cli",
     "chain": "pulsegated.sgsc.cli",
+    "graded-bp": "pulsegated.gradedbp.cli",
+    "energy": "pulsegated.analysis.energy_cli",
 }
 
 
@@ -68,6 +70,9 @@ def main(argv=None) -> int:
     except (UsageError, CircuitError) as e:
         print(f"pulsegated: error: {e}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # the reader stopped early (``| head``): not an error
+        sys.stderr.close()
+        return 0
     except (OSError, ValueError) as e:  # missing datasets, bad files, offline downloads
         print(f"pulsegated: error: {e}", file=sys.stderr)
         return 2

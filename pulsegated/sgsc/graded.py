@@ -104,7 +104,8 @@ def windows_of(window) -> tuple:
 
 def graded_graph_circuit(units: dict, edges, inputs: dict,
                          p: GradedChainParams = GradedChainParams(), rng=None,
-                         ring: bool = False, n_windows: int | None = None) -> Circuit:
+                         ring: bool = False, n_windows: int | None = None,
+                         roles: dict | None = None) -> Circuit:
     """A network of graded populations ("units") opened by a spiking gating chain.
 
     Parameters
@@ -125,6 +126,9 @@ def graded_graph_circuit(units: dict, edges, inputs: dict,
         the periods (``t0 = 2``, ``n_phases = n_windows * T / dt`` steps).
     n_windows : int, optional
         Windows in the chain (default: up to the last window a unit is opened in); a ring's period.
+    roles : dict, optional
+        ``{unit: role}`` (``"input"``, ``"memory"``, ``"error"``, ...) for raster colours and
+        shading; units not named get the role ``"graded"``.
 
     The gating chain has one population per window; ``meta["window_open"][w]`` is the step at whose
     start window ``w`` opens (in the first period).
@@ -166,7 +170,7 @@ def graded_graph_circuit(units: dict, edges, inputs: dict,
                                initial={"v": "rand()" if p.phases == "random" else
                                         f"({rng.random():.12f} + i * 0.6180339887498949) % 1",
                                         "I": i0, "gd": 0.0})
-        c.add_population(u, p.n, model, role="graded")
+        c.add_population(u, p.n, model, role=(roles or {}).get(u, "graded"))
     c.add_source("kick", p.n_gate, steps=(0,) * p.n_gate, indices=tuple(range(p.n_gate)))
     c.connect("kick", "gate0", "one_to_one", 2.0)
     base = _jitter_steps(p)
@@ -249,7 +253,10 @@ class _GraphRunner:
         p = self.p if S is None else replace(self.p, S=S)
         c = graded_graph_circuit(self.units, self.edges, inputs, p, rng=seed)
         record = list(c.populations) if self.record_spikes else []
-        if self.sim is None or self.backend != "brian2":
+        if self.backend == "meanfield":
+            from pulsegated.sgsc.rates import RateSimulator
+            self.sim = RateSimulator(c, record_state=list(self.units))
+        elif self.sim is None or self.backend != "brian2":
             self.sim = simulator(self.backend)(c, record=record,
                                                record_state={u: "I" for u in self.units},
                                                seed=seed, **self.options)
@@ -330,6 +337,9 @@ def run_chain(amplitude: float, p: GradedChainParams = GradedChainParams(), seed
 def calibrate(p: GradedChainParams = GradedChainParams(), amplitudes=(0.1, 0.3, 0.5, 0.7, 0.9),
               iterations: int = 3, seed: int = 0, backend: str = "brian2", **options) -> tuple:
     """Tune the coupling until the measured one-stage map is the identity over the graded range.
+
+    ``backend="meanfield"`` calibrates the circuit's mean field
+    (:class:`~pulsegated.sgsc.rates.RateSimulator`) instead of a spiking backend.
 
     Each iteration runs a 2-stage chain for every amplitude (seed ``seed + k`` for amplitude
     ``k``), fits the slope of output against input amplitude (least squares through the

@@ -1,0 +1,105 @@
+"""The graded backprop figures and numbers: weight convergence (spiking beside the mean field),
+the rasters of many learning cycles and of one cycle.
+
+``python -m pulsegated.gradedbp.figures --out figures --results results`` writes
+``graded_bp_weights.png``, ``graded_bp_cycles_raster.png``, ``graded_bp_cycle_raster.png`` and
+``graded_bp_linear_map.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+from pulsegated.atomic import atomic_open
+
+__all__ = ["linear_map_figures"]
+
+
+def _summary(res: dict) -> dict:
+    recs = res["records"]
+    return {"cycles": len(recs), "seconds_per_cycle": res["seconds_per_cycle"],
+            "final_W": res["W_history"][-1].tolist(),
+            "final_max_weight_error": recs[-1]["max_weight_error"],
+            "max_weight_error": [r["max_weight_error"] for r in recs],
+            "loss": [r["loss"] for r in recs], "S": res["params"].chain.S}
+
+
+def linear_map_figures(out="figures", results="results", cycles: int = 300, seed: int = 0,
+                       spiking: bool = True, raster_cycles: int = 4, codegen: str = "numpy",
+                       progress: bool = True) -> dict:
+    """Run the linear map (mean field and, with ``spiking``, Brian2) and write the figures.
+
+    Returns ``{name: path}`` of the files written.
+    """
+    from pulsegated.gradedbp.circuit import linear_layer_circuit
+    from pulsegated.gradedbp.learn import CycleRunner, calibrated, learn_linear_map
+    from pulsegated.gradedbp.params import GradedBPParams
+    from pulsegated.gradedbp.tasks import LinearMapTask
+    from pulsegated.plotting.graded import save_cycles_raster, save_weight_convergence
+
+    out, results = Path(out), Path(results)
+    out.mkdir(parents=True, exist_ok=True)
+    results.mkdir(parents=True, exist_ok=True)
+    runs, written = {}, {}
+    if spiking:
+        runs["spiking (Brian2)"] = learn_linear_map(cycles=cycles, mode="spiking", seed=seed,
+                                                    progress=progress,
+                                                    runner_options={"codegen": codegen})
+    runs["mean field"] = learn_linear_map(cycles=cycles, mode="meanfield", seed=seed,
+                                          progress=progress)
+    written["weights"] = save_weight_convergence(
+        runs, out / "graded_bp_weights.png",
+        title=f"graded pulse-gated backprop learns y = A x ({cycles} cycles)")
+    summary = {"command": f"python -m pulsegated.gradedbp.figures --cycles {cycles} "
+                          f"--seed {seed}" + ("" if spiking else " --no-spiking"),
+               "date": time.strftime("%Y-%m-%d"), "task": LinearMapTask().matrix.tolist(),
+               "runs": {k: _summary(v) for k, v in runs.items()}}
+    if spiking:
+        # rasters: a few cycles of the same circuit with every population recorded
+        p = calibrated(GradedBPParams(), "spiking", seed)
+        task = LinearMapTask()
+        rng = np.random.default_rng(seed)
+        W0 = rng.uniform(-0.2, 0.2, task.shape)
+        x, t = task.samples(raster_cycles, rng=rng)
+        c = linear_layer_circuit(W0, p, rng=rng)
+        runner = CycleRunner(c, "spiking", seed=seed, record=list(c.populations), codegen=codegen)
+        runner.run(x, t)
+        spikes = {pop: runner.sim.spikes(pop) for pop in c.populations}
+        runner.close()
+        layer = [u for u in c.populations if c.populations[u].role in
+                 ("input", "output", "target", "error")]
+        written["cycles_raster"] = save_cycles_raster(
+            c, spikes, 0, raster_cycles, out / "graded_bp_cycles_raster.png", populations=layer,
+            title=f"one layer over {raster_cycles} learning cycles")
+        allpops = [u for u in c.populations if c.populations[u].role != "gate"]
+        written["cycle_raster"] = save_cycles_raster(
+            c, spikes, 1, 2, out / "graded_bp_cycle_raster.png", populations=allpops,
+            title="one learning cycle, memory populations shaded", max_neurons=25)
+    path = results / "graded_bp_linear_map.json"
+    with atomic_open(path) as f:
+        f.write(json.dumps(summary, indent=1).encode())
+    written["results"] = path
+    return written
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", default="figures")
+    ap.add_argument("--results", default="results")
+    ap.add_argument("--cycles", type=int, default=300)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--no-spiking", action="store_true")
+    args = ap.parse_args(argv)
+    for name, path in linear_map_figures(args.out, args.results, args.cycles, args.seed,
+                                         not args.no_spiking).items():
+        print(f"{name}: {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

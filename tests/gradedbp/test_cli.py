@@ -1,0 +1,20 @@
+import json
+
+from pulsegated.cli import main
+
+
+def test_graded_bp_json_per_cycle(capsys):
+    assert main(["graded-bp", "--cycles", "3", "--json"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    recs = [json.loads(line) for line in lines]
+    assert [r["cycle"] for r in recs] == [1, 2, 3]
+    assert {"cycle", "loss", "W", "target", "max_weight_error"} <= set(recs[0])
+    assert len(recs[0]["W"]) == 3 and len(recs[0]["target"][0]) == 3
+
+
+def test_graded_bp_bad_flags(capsys):
+    assert main(["graded-bp", "--eta", "3"]) == 2
+    assert "--eta" in capsys.readouterr().err
+    assert main(["graded-bp", "--cycles", "0"]) == 2
+    assert main(["graded-bp", "--device", "cpp_standalone"]) == 2
+    assert "--spiking" in capsys.readouterr().err

@@ -1,9 +1,17 @@
 """The integer emulator: runs a :class:`~pulsegated.backends.loihi.registers.ChipProgram`.
 
 Only integer arithmetic in the state path (int64 holding the chip's narrower registers, wrapped or
-saturated exactly as the chip does).  One compiled call runs many steps: compartment update, then
-learning, then delivery of this step's spikes into the delay-slot accumulators (so a spike at ``t``
-arrives at ``t + 1 + delay``, and spikes emitted at ``t`` travel with the weights learnt at ``t``).
+saturated exactly as the chip does; the 8-bit weight mantissas are stored as int16).  One compiled
+call runs many steps: compartment update, then learning, then delivery of this step's spikes into
+the delay-slot accumulators (so a spike at ``t`` arrives at ``t + 1 + delay``, and spikes emitted at
+``t`` travel with the weights learnt at ``t``).
+
+Speed without changing a bit (``tests/backends/loihi/test_kernel_equivalence.py`` checks every
+result against the first version of the kernel): the step's spikes are listed once and drive the
+learning flags and the delivery (no scan of every neuron); long synapse segments are added as
+contiguous, vectorized runs and short ones from a per-pre target list, with the delay slot's offset
+precomputed; a rule's weight change is computed once per epoch where it depends on a synapse only
+through its ``x0``/``y0`` flags (and per term, pre and post factors apart, where traces enter).
 
 Stochastic rounding (``rounding="stochastic"``) of learning updates is a seeded model of the chip's
 behaviour, not bit-exact to silicon (no public record of its random numbers exists); the default
@@ -27,8 +35,11 @@ R_TRACE_MAX = R.TRACE_MAX
 
 # rule_int columns
 (_W0, _PRE0, _POST0, _NPRE, _NPOST, _TEPOCH, _REW, _WMIN, _WMAX, _WSTEP, _COINC, _TERM0, _NTERM,
- _XOFF, _YOFF) = range(15)
-_NRULECOLS = 15
+ _XOFF, _YOFF, _TRACED) = range(16)
+_NRULECOLS = 16
+
+#: segments shorter than this are delivered synapse by synapse, from a per-pre target list
+SHORT_SEGMENT = 4
 
 
 @numba.njit(cache=True, inline="always")
@@ -39,50 +50,49 @@ def _wrap(x, bits):
 
 @numba.njit(cache=True, inline="always")
 def _decay(x, factor):
-    if x >= 0:
-        return (x * factor) >> 12
-    return -(((-x) * factor) >> 12)
+    """``sign(x) * ((|x| * factor) >> 12)``, without a branch on the sign."""
+    s = x >> 63
+    a = (x ^ s) - s
+    r = (a * factor) >> 12
+    return (r ^ s) - s
 
 
 @numba.njit(cache=True, inline="always")
-def _learn_one(a, b, r, npost, xo, yo, w0, wmin, wmax, wstep, t0, nt, term_scale, term_fact,
-               x0, y0, xtr, ytr, r0, r1, wmant, stochastic, rng_state):
-    xa = x0[xo + a]
-    yb = y0[yo + b]
-    dw = np.int64(0)
-    for z in range(nt):
-        prod = term_scale[t0 + z]
-        for f in range(9):
-            if term_fact[t0 + z, f]:
-                if f == 0:
-                    prod *= 1 if xa else 0
-                elif f == 1:
-                    prod *= 1 if yb else 0
-                elif f == 2:
-                    prod *= 1 if r0[r] else 0
-                elif f == 3:
-                    prod *= r1[r]
-                elif f <= 5:
-                    prod *= xtr[xo + a, f - 4]
-                else:
-                    prod *= ytr[yo + b, f - 6]
-        dw += prod
-    if dw == 0:
-        return
+def _lower_bound(arr, hi, value):
+    """First index in ``arr[:hi]`` (ascending) whose entry is >= ``value``."""
+    lo = 0
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if arr[mid] < value:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@numba.njit(cache=True, inline="always")
+def _round_det(dw, wstep):
+    """Deterministic rounding of a weight change toward zero to the synapse precision."""
+    if dw >= 0:
+        return (dw // wstep) * wstep
+    return -(((-dw) // wstep) * wstep)
+
+
+@numba.njit(cache=True, inline="always")
+def _apply(wmant, idx, dw, dw_det, wmin, wmax, wstep, stochastic, rng_state):
+    """Add the (nonzero) raw change ``dw`` to synapse ``idx``: rounded (``dw_det`` when
+    deterministic), then clipped to ``[wmin, wmax]``."""
     if stochastic:
         # seeded model: round down to the precision, then up with probability remainder/step
         rem = dw % wstep
-        dw -= rem
+        d = dw - rem
         rng_state[0] = rng_state[0] * 6364136223846793005 + 1442695040888963407
         draw = (rng_state[0] >> 33) % wstep
         if draw < rem:
-            dw += wstep
-    elif dw >= 0:
-        dw = (dw // wstep) * wstep
+            d += wstep
     else:
-        dw = -(((-dw) // wstep) * wstep)
-    idx = w0 + a * npost + b
-    w = wmant[idx] + dw
+        d = dw_det
+    w = wmant[idx] + d
     if w > wmax:
         w = wmax
     elif w < wmin:
@@ -90,39 +100,176 @@ def _learn_one(a, b, r, npost, xo, yo, w0, wmin, wmax, wstep, t0, nt, term_scale
     wmant[idx] = w
 
 
-@numba.njit(cache=True, inline="always")
-def _deliver(p, t, n_slots, ptr, spost, sw, slen, sdelay, sshift, wmant, acc):
-    """Add the weights of pre ``p``'s segments to the accumulator slot of their arrival step.
+@numba.njit(cache=True)
+def _epoch_end(r, rule_int, term_scale, term_fact, x0, y0, xtr, ytr, r0, r1, wmant,
+               apre, na, apost, nb, stochastic, rng_state, gz, xf, yf):  # pragma: no cover
+    """Weight changes of rule ``r`` at the end of an epoch, over the synapses of its active pre
+    (``apre[:na]``, ascending) and post (``apost[:nb]``) neurons, in the order a chip's engine
+    visits them (that order only matters to the stochastic-rounding model's random numbers).
 
-    ``sshift[k] = 6 + weightExp`` of segment k (one connection, one exponent, so the branch is
-    taken per segment).  weightExp >= 0: ``M << (6 + weightExp)``, exact.  weightExp < 0: the
-    chip shifts the mantissa first, ``(M >> -weightExp) << 6``: an arithmetic right shift that
-    floors toward -infinity per synapse (positive mantissas toward zero, negative ones away from
-    zero), before the scaling by 2**6.  No rounding happens here otherwise: the host's rounding of
-    float weights is done once, in the discretizer.
+    A term's value is ``scale * (global factors r0, r1) * (pre factors) * (post factors)``; the
+    global part is computed once per epoch.  A rule without traces depends on a synapse only
+    through the flags ``x0``, ``y0``: its change takes three values (pre and post active, pre
+    only, post only), computed once.  Integer products wrap modulo 2**64 and commute, so
+    regrouping them changes no bit.
     """
-    for k in range(ptr[p], ptr[p + 1]):
-        row = acc[(t + 1 + sdelay[k]) % n_slots]
-        sh = sshift[k]
-        b0 = spost[k]
-        w0 = sw[k]
-        if sh >= 6:
-            for m in range(slen[k]):
-                row[b0 + m] += wmant[w0 + m] << sh
-        else:
-            drop = 6 - sh
-            for m in range(slen[k]):
-                row[b0 + m] += (wmant[w0 + m] >> drop) << 6
+    npre = rule_int[r, _NPRE]
+    npost = rule_int[r, _NPOST]
+    xo = rule_int[r, _XOFF]
+    yo = rule_int[r, _YOFF]
+    w0 = rule_int[r, _W0]
+    wmin = rule_int[r, _WMIN]
+    wmax = rule_int[r, _WMAX]
+    wstep = rule_int[r, _WSTEP]
+    t0 = rule_int[r, _TERM0]
+    nt = rule_int[r, _NTERM]
+    coinc = rule_int[r, _COINC] == 1
+    traced = rule_int[r, _TRACED] == 1
+    r0v = np.int64(1) if r0[r] else np.int64(0)
+    for z in range(nt):
+        g = term_scale[t0 + z]
+        if term_fact[t0 + z, 2]:
+            g *= r0v
+        if term_fact[t0 + z, 3]:
+            g *= r1[r]
+        gz[z] = g
+    if not traced:
+        # traces stay 0 without impulses: a term with a trace factor is 0
+        d11 = np.int64(0)
+        d10 = np.int64(0)
+        d01 = np.int64(0)
+        for z in range(nt):
+            has_trace = False
+            for f in range(4, 9):
+                if term_fact[t0 + z, f]:
+                    has_trace = True
+            if has_trace:
+                continue
+            d11 += gz[z]
+            if not term_fact[t0 + z, 1]:
+                d10 += gz[z]
+            if not term_fact[t0 + z, 0]:
+                d01 += gz[z]
+        r11 = _round_det(d11, wstep)
+        r10 = _round_det(d10, wstep)
+        r01 = _round_det(d01, wstep)
+        if coinc:
+            if d11 == 0:
+                return
+            for ia in range(na):
+                row = w0 + apre[ia] * npost
+                for ib in range(nb):
+                    _apply(wmant, row + apost[ib], d11, r11, wmin, wmax, wstep, stochastic,
+                           rng_state)
+            return
+        for ia in range(na):
+            row = w0 + apre[ia] * npost
+            for b in range(npost):
+                if y0[yo + b]:
+                    if d11 != 0:
+                        _apply(wmant, row + b, d11, r11, wmin, wmax, wstep, stochastic,
+                               rng_state)
+                elif d10 != 0:
+                    _apply(wmant, row + b, d10, r10, wmin, wmax, wstep, stochastic, rng_state)
+        if d01 != 0:
+            for ib in range(nb):
+                b = apost[ib]
+                for a in range(npre):
+                    if not x0[xo + a]:
+                        _apply(wmant, w0 + a * npost + b, d01, r01, wmin, wmax, wstep,
+                               stochastic, rng_state)
+        return
+    # traces: per-neuron factors of every term
+    for a in range(npre):
+        xa = np.int64(1) if x0[xo + a] else np.int64(0)
+        for z in range(nt):
+            p = np.int64(1)
+            if term_fact[t0 + z, 0]:
+                p *= xa
+            if term_fact[t0 + z, 4]:
+                p *= xtr[xo + a, 0]
+            if term_fact[t0 + z, 5]:
+                p *= xtr[xo + a, 1]
+            xf[a, z] = p
+    for b in range(npost):
+        yb = np.int64(1) if y0[yo + b] else np.int64(0)
+        for z in range(nt):
+            p = np.int64(1)
+            if term_fact[t0 + z, 1]:
+                p *= yb
+            for f in range(3):
+                if term_fact[t0 + z, 6 + f]:
+                    p *= ytr[yo + b, f]
+            yf[b, z] = gz[z] * p
+    if coinc:
+        for ia in range(na):
+            a = apre[ia]
+            for ib in range(nb):
+                _pair(wmant, w0, npost, a, apost[ib], nt, xf, yf, wmin, wmax, wstep, stochastic,
+                      rng_state)
+        return
+    for ia in range(na):
+        a = apre[ia]
+        for b in range(npost):
+            _pair(wmant, w0, npost, a, b, nt, xf, yf, wmin, wmax, wstep, stochastic, rng_state)
+    for ib in range(nb):
+        b = apost[ib]
+        for a in range(npre):
+            if not x0[xo + a]:
+                _pair(wmant, w0, npost, a, b, nt, xf, yf, wmin, wmax, wstep, stochastic,
+                      rng_state)
+
+
+@numba.njit(cache=True, inline="always")
+def _pair(wmant, w0, npost, a, b, nt, xf, yf, wmin, wmax, wstep, stochastic, rng_state):
+    dw = np.int64(0)
+    for z in range(nt):
+        dw += xf[a, z] * yf[b, z]
+    if dw != 0:
+        _apply(wmant, w0 + a * npost + b, dw, 0 if stochastic else _round_det(dw, wstep), wmin,
+               wmax, wstep, stochastic, rng_state)
+
+
+@numba.njit(cache=True, inline="always")
+def _deliver(p, base, total, lptr, lofs, lw, llen, ldrop, lshl, sptr, soff, sw, sdrop, sshl,
+             wmant, acc):
+    """Add the weights of pre ``p``'s synapses to the accumulator slots of their arrival step.
+
+    ``acc`` is flat, one row of ``n`` compartments per delay slot; ``base`` is the offset of the
+    row of step ``t + 1``, and a synapse's offset ``delay * n + post`` is added to it (modulo the
+    ring).  The chip applies the weight exponent to the mantissa first: ``M << (6 + weightExp)``
+    for weightExp >= 0, ``(M >> -weightExp) << 6`` (an arithmetic right shift, flooring toward
+    -infinity per synapse) for weightExp < 0; both as ``(M >> drop) << shl``.  Long segments
+    (all-to-all rows, one-to-all fans) are added as contiguous runs; short ones synapse by synapse.
+    """
+    for k in range(lptr[p], lptr[p + 1]):
+        i0 = base + lofs[k]
+        if i0 >= total:
+            i0 -= total
+        w0 = lw[k]
+        ln = llen[k]
+        dr = ldrop[k]
+        sh = lshl[k]
+        # views: indices from 0 let the compiler drop negative-index handling and vectorize
+        row = acc[i0:i0 + ln]
+        ws = wmant[w0:w0 + ln]
+        for m in range(ln):
+            row[m] += (np.int64(ws[m]) >> dr) << sh
+    for k in range(sptr[p], sptr[p + 1]):
+        i0 = base + soff[k]
+        if i0 >= total:
+            i0 -= total
+        acc[i0] += (np.int64(wmant[sw[k]]) >> sdrop[k]) << sshl[k]
 
 
 @numba.njit(cache=True, nogil=True)
 def _run(t_start, n_steps,
          # compartment registers
          fu, fv, vth, bias, refd, vmin, vmax,
-         # state
+         # state (acc: flat, n_slots rows of n)
          u, v, refc, spiked, acc,
-         # synapse segments
-         ptr, spost, sw, slen, sdelay, sshift, wmant,
+         # synapses: long segments and per-synapse lists, both grouped by pre
+         lptr, lofs, lw, llen, ldrop, lshl, sptr, soff, sw, sdrop, sshl, wmant,
          # external spikes (absolute steps, pre indices), sorted by step
          src_step, src_pre, src_pos,
          # learning
@@ -137,24 +284,41 @@ def _run(t_start, n_steps,
          rec_mask, rec_t, rec_i, rec_n, rec_cap,
          uv_idx, u_out, v_out):  # pragma: no cover - compiled
     n = u.shape[0]
-    n_slots = acc.shape[0]
+    total = acc.shape[0]
+    n_slots = total // max(n, 1)
     n_rules = rule_int.shape[0]
-    n_pre_total = ptr.shape[0] - 1
+    n_pre_total = lptr.shape[0] - 1
     pre_spk = np.zeros(n_pre_total, np.bool_)
+    # the step's spiking pre indices: compartments (ascending), then distinct sources (sorted)
+    alist = np.zeros(n_pre_total + 1, np.int64)
     apre = np.zeros(max(1, x0.shape[0]), np.int64)
     apost = np.zeros(max(1, y0.shape[0]), np.int64)
+    max_nt = 1
+    max_pre = 1
+    max_post = 1
+    for r in range(n_rules):
+        max_nt = max(max_nt, rule_int[r, _NTERM])
+        if rule_int[r, _TRACED] == 1:
+            max_pre = max(max_pre, rule_int[r, _NPRE])
+            max_post = max(max_post, rule_int[r, _NPOST])
+    gz = np.zeros(max_nt, np.int64)
+    xf = np.zeros((max_pre, max_nt), np.int64)
+    yf = np.zeros((max_post, max_nt), np.int64)
     qmax = np.int64(1) << R_Q_BITS
     umax = np.int64(1) << R_U_BITS
     sp = src_pos[0]
+    n_src = src_step.shape[0]
     for k in range(n_steps):
         t = t_start + k
         if rec_n[0] + n > rec_cap:
             return k  # probe buffer full: caller grows it and continues
-        slot = t % n_slots
+        off = (t % n_slots) * n
+        qrow = acc[off:off + n]
         # ---------------------------------------------------------------- compartments
+        nc = 0
         for i in range(n):
-            q = acc[slot, i]
-            acc[slot, i] = 0
+            q = qrow[i]
+            qrow[i] = 0
             if q < -qmax or q >= qmax:
                 cnt_q[i] += 1
                 q = _wrap(q, R_Q_BITS)
@@ -174,37 +338,51 @@ def _run(t_start, n_steps,
             elif vi < vmin[i]:
                 vi = vmin[i]
                 cnt_v[i] += 1
-            if refc[i] > 0:
+            rc = refc[i]
+            if rc > 0:
                 vi = 0
             s = vi > vth[i]
             if s:
                 vi = 0
-                refc[i] = refd[i]
+                rc = refd[i]
                 cnt_spk[i] += 1
             if s or ui != 0:
                 cnt_act[i] += 1
-            if refc[i] > 0:
-                refc[i] -= 1
+            if rc > 0:
+                rc -= 1
+            refc[i] = rc
             v[i] = vi
             spiked[i] = s
-            pre_spk[i] = s
-            if s and rec_mask[i]:
-                j = rec_n[0]
-                rec_t[j] = t
-                rec_i[j] = i
-                rec_n[0] = j + 1
+            alist[nc] = i
+            nc += 1 if s else 0
+        for j in range(nc):
+            i = alist[j]
+            pre_spk[i] = True
+            if rec_mask[i]:
+                m = rec_n[0]
+                rec_t[m] = t
+                rec_i[m] = i
+                rec_n[0] = m + 1
         for j in range(uv_idx.shape[0]):
             u_out[k, j] = u[uv_idx[j]]
             v_out[k, j] = v[uv_idx[j]]
         # external spikes emitted at t
-        for p in range(n, n_pre_total):
-            pre_spk[p] = False
-        while sp < src_step.shape[0] and src_step[sp] < t:
+        while sp < n_src and src_step[sp] < t:
             sp += 1
         s0 = sp
-        while sp < src_step.shape[0] and src_step[sp] == t:
-            pre_spk[src_pre[sp]] = True
-            cnt_spk[src_pre[sp]] += 1
+        nall = nc
+        while sp < n_src and src_step[sp] == t:
+            p = src_pre[sp]
+            cnt_spk[p] += 1
+            if not pre_spk[p]:
+                pre_spk[p] = True
+                # insertion into the sorted tail
+                j = nall
+                while j > nc and alist[j - 1] > p:
+                    alist[j] = alist[j - 1]
+                    j -= 1
+                alist[j] = p
+                nall += 1
             sp += 1
         # ---------------------------------------------------------------- learning
         for r in range(n_rules):
@@ -214,31 +392,32 @@ def _run(t_start, n_steps,
             post0 = rule_int[r, _POST0]
             xo = rule_int[r, _XOFF]
             yo = rule_int[r, _YOFF]
-            # epoch flags and traces
-            traced = False
-            for m in range(5):
-                if tr_imp[r, m] != 0:
-                    traced = True
-            for a in range(npre):
-                if pre_spk[pre0 + a]:
-                    x0[xo + a] = True
-                if not traced:
-                    continue
-                for m in range(2):
-                    val = _decay(xtr[xo + a, m], 4096 - tr_dec[r, m])
-                    if pre_spk[pre0 + a]:
-                        val += tr_imp[r, m]
-                    xtr[xo + a, m] = min(val, R_TRACE_MAX)
-            for b in range(npost):
-                if spiked[post0 + b]:
-                    y0[yo + b] = True
-                if not traced:
-                    continue
-                for m in range(3):
-                    val = _decay(ytr[yo + b, m], 4096 - tr_dec[r, 2 + m])
-                    if spiked[post0 + b]:
-                        val += tr_imp[r, 2 + m]
-                    ytr[yo + b, m] = min(val, R_TRACE_MAX)
+            tep = rule_int[r, _TEPOCH]
+            traced = rule_int[r, _TRACED] == 1
+            lo = _lower_bound(alist, nall, pre0)
+            hi = _lower_bound(alist, nall, pre0 + npre)
+            lo2 = _lower_bound(alist, nc, post0)
+            hi2 = _lower_bound(alist, nc, post0 + npost)
+            # epoch flags (from the step's spike list) and traces (every neuron decays)
+            for j in range(lo, hi):
+                x0[xo + alist[j] - pre0] = True
+            for j in range(lo2, hi2):
+                y0[yo + alist[j] - post0] = True
+            if traced:
+                for a in range(npre):
+                    fired = pre_spk[pre0 + a]
+                    for m in range(2):
+                        val = _decay(xtr[xo + a, m], 4096 - tr_dec[r, m])
+                        if fired:
+                            val += tr_imp[r, m]
+                        xtr[xo + a, m] = min(val, R_TRACE_MAX)
+                for b in range(npost):
+                    fired = spiked[post0 + b]
+                    for m in range(3):
+                        val = _decay(ytr[yo + b, m], 4096 - tr_dec[r, 2 + m])
+                        if fired:
+                            val += tr_imp[r, 2 + m]
+                        ytr[yo + b, m] = min(val, R_TRACE_MAX)
             rp = rule_int[r, _REW]
             arrived = False
             if rp >= 0:
@@ -248,62 +427,82 @@ def _run(t_start, n_steps,
                 r0[r] = True
             r1[r] = min(_decay(r1[r], 4096 - tr_dec[r, 5]) + (tr_imp[r, 5] if arrived else 0),
                         R_TRACE_MAX)
-            tep = rule_int[r, _TEPOCH]
             if (t + 1) % tep != 0:
                 continue
-            w0 = rule_int[r, _W0]
-            wmin = rule_int[r, _WMIN]
-            wmax = rule_int[r, _WMAX]
-            wstep = rule_int[r, _WSTEP]
-            t0 = rule_int[r, _TERM0]
-            nt = rule_int[r, _NTERM]
-            coinc = rule_int[r, _COINC] == 1
-            na = 0
-            for a in range(npre):
-                if x0[xo + a]:
-                    apre[na] = a
-                    na += 1
-            nb = 0
-            for b in range(npost):
-                if y0[yo + b]:
-                    apost[nb] = b
-                    nb += 1
+            if tep == 1:
+                # the epoch is this step: its active neurons are this step's spikes
+                na = hi - lo
+                for ia in range(na):
+                    apre[ia] = alist[lo + ia] - pre0
+                nb = hi2 - lo2
+                for ib in range(nb):
+                    apost[ib] = alist[lo2 + ib] - post0
+            else:
+                na = 0
+                for a in range(npre):
+                    if x0[xo + a]:
+                        apre[na] = a
+                        na += 1
+                nb = 0
+                for b in range(npost):
+                    if y0[yo + b]:
+                        apost[nb] = b
+                        nb += 1
             # synapses with an active pre or post (a chip's visits), and coincidences
             cnt_lrn[r, 0] += na * npost + nb * (npre - na)
             cnt_lrn[r, 1] += na * nb
-            # synapses to visit: coincidences only, or every synapse of an active pre or post
-            if coinc:
-                for ia in range(na):
-                    for ib in range(nb):
-                        _learn_one(apre[ia], apost[ib], r, npost, xo, yo, w0, wmin, wmax, wstep,
-                                   t0, nt, term_scale, term_fact, x0, y0, xtr, ytr, r0, r1,
-                                   wmant, stochastic, rng_state)
-            else:
-                for ia in range(na):
-                    for b in range(npost):
-                        _learn_one(apre[ia], b, r, npost, xo, yo, w0, wmin, wmax, wstep,
-                                   t0, nt, term_scale, term_fact, x0, y0, xtr, ytr, r0, r1,
-                                   wmant, stochastic, rng_state)
-                for ib in range(nb):
-                    for a in range(npre):
-                        if not x0[xo + a]:
-                            _learn_one(a, apost[ib], r, npost, xo, yo, w0, wmin, wmax, wstep,
-                                       t0, nt, term_scale, term_fact, x0, y0, xtr, ytr, r0, r1,
-                                       wmant, stochastic, rng_state)
-            for a in range(npre):
-                x0[xo + a] = False
-            for b in range(npost):
-                y0[yo + b] = False
+            if na or nb:
+                _epoch_end(r, rule_int, term_scale, term_fact, x0, y0, xtr, ytr, r0, r1, wmant,
+                           apre, na, apost, nb, stochastic, rng_state, gz, xf, yf)
+            for ia in range(na):
+                x0[xo + apre[ia]] = False
+            for ib in range(nb):
+                y0[yo + apost[ib]] = False
             r0[r] = False
         # ---------------------------------------------------------------- delivery
-        for p in range(n):
-            if spiked[p]:
-                _deliver(p, t, n_slots, ptr, spost, sw, slen, sdelay, sshift, wmant, acc)
+        base = ((t + 1) % n_slots) * n
+        for j in range(nc):
+            _deliver(alist[j], base, total, lptr, lofs, lw, llen, ldrop, lshl, sptr, soff, sw,
+                     sdrop, sshl, wmant, acc)
         for e2 in range(s0, sp):
-            _deliver(src_pre[e2], t, n_slots, ptr, spost, sw, slen, sdelay, sshift, wmant, acc)
+            _deliver(src_pre[e2], base, total, lptr, lofs, lw, llen, ldrop, lshl, sptr, soff,
+                     sw, sdrop, sshl, wmant, acc)
+        for j in range(nall):
+            pre_spk[alist[j]] = False
     src_pos[0] = sp
     return n_steps
 
+
+def _synapse_lists(p: R.ChipProgram, n: int):
+    """The program's segments split for delivery: long ones kept as contiguous runs, short ones
+    expanded to one entry per synapse; both grouped by pre, with ``delay * n + post`` offsets into
+    the flat accumulator and the weight exponent as ``(drop, shl)`` shifts."""
+    n_pre = p.n_pre
+    seg_pre = np.repeat(np.arange(n_pre), np.diff(p.seg_ptr))
+    shift = p.seg_shift.astype(np.int64)
+    drop = np.where(shift >= 6, 0, 6 - shift)
+    shl = np.where(shift >= 6, shift, 6)
+    long_ = p.seg_len >= SHORT_SEGMENT
+    lidx = np.flatnonzero(long_)
+    lptr = np.zeros(n_pre + 1, np.int64)
+    np.cumsum(np.bincount(seg_pre[lidx], minlength=n_pre), out=lptr[1:])
+    lofs = (p.seg_delay[lidx] * n + p.seg_post[lidx]).astype(np.int64)
+    lw = p.seg_w[lidx].astype(np.int64)
+    llen = p.seg_len[lidx].astype(np.int64)
+    ldrop = drop[lidx].astype(np.int64)
+    lshl = shl[lidx].astype(np.int64)
+    sidx = np.flatnonzero(~long_)
+    slen = p.seg_len[sidx]
+    rep = lambda x: np.repeat(x[sidx], slen)  # noqa: E731
+    within = np.arange(int(slen.sum())) - np.repeat(np.cumsum(slen) - slen, slen)
+    spre = rep(seg_pre)
+    sptr = np.zeros(n_pre + 1, np.int64)
+    np.cumsum(np.bincount(spre, minlength=n_pre), out=sptr[1:])
+    soff = (rep(p.seg_delay) * n + rep(p.seg_post) + within).astype(np.int64)
+    sw = (rep(p.seg_w) + within).astype(np.int64)
+    sdrop = rep(drop).astype(np.int64)
+    sshl = rep(shl).astype(np.int64)
+    return lptr, lofs, lw, llen, ldrop, lshl, sptr, soff, sw, sdrop, sshl
 
 
 class Emulator:
@@ -338,8 +537,10 @@ class Emulator:
         self.v = np.zeros(n, np.int64)
         self.refc = np.zeros(n, np.int64)
         self.spiked = np.zeros(n, np.bool_)
-        self.acc = np.zeros((p.n_delay_slots, n), np.int64)
-        self.wmant = p.weightMant.astype(np.int64).copy()
+        self.acc = np.zeros(p.n_delay_slots * n, np.int64)   # one row of n per delay slot
+        # mantissas are 8-bit (-256..255): int16 halves the memory the delivery streams
+        self.wmant = p.weightMant.astype(np.int16)
+        self._syn = _synapse_lists(p, n)
         self.cnt_q = np.zeros(n, np.int64)
         self.cnt_u = np.zeros(n, np.int64)
         self.cnt_v = np.zeros(n, np.int64)
@@ -378,7 +579,8 @@ class Emulator:
         for r, lr in enumerate(rules):
             self.rule_int[r] = [lr.w_start, lr.pre_start, lr.post_start, lr.n_pre, lr.n_post,
                                 lr.t_epoch, lr.reward_pre, lr.w_min, lr.w_max, lr.w_step,
-                                int(lr.coincidence_only), toff, len(lr.term_scale), xoff, yoff]
+                                int(lr.coincidence_only), toff, len(lr.term_scale), xoff, yoff,
+                                int(np.any(np.asarray(lr.trace_impulse)[:5] != 0))]
             scales.append(lr.term_scale)
             facts.append(lr.term_factors)
             self.tr_imp[r] = lr.trace_impulse
@@ -415,9 +617,7 @@ class Emulator:
                 u_out = v_out = np.zeros((0, 0), np.int64)
             k = _run(self.t, remaining, self.fu, self.fv, self.vth, self.bias, self.refd,
                      self.vmin, self.vmax, self.u, self.v, self.refc, self.spiked, self.acc,
-                     self.program.seg_ptr, self.program.seg_post, self.program.seg_w,
-                     self.program.seg_len, self.program.seg_delay, self.program.seg_shift,
-                     self.wmant,
+                     *self._syn, self.wmant,
                      src_step, src_pre, pos, self.rule_int, self.term_scale, self.term_fact,
                      self.tr_imp, self.tr_dec, self.x0, self.y0, self.xtr, self.ytr, self.r1,
                      self.r0, self.rew_prev, self.stochastic, self.rng_state, self.cnt_q,
@@ -461,7 +661,7 @@ class Emulator:
         """Dense (pre, post) matrix of the stored weight mantissas (what learning changes)."""
         start, n_pre, n_post, pattern = self.program.conn_weights[connection]
         if pattern == "all_to_all":
-            return self.wmant[start:start + n_pre * n_post].reshape(n_pre, n_post).copy()
+            return self.wmant[start:start + n_pre * n_post].reshape(n_pre, n_post).astype(np.int64)
         out = np.zeros((n_pre, n_post), np.int64)
         vals = self.wmant[start:start + n_post]
         if pattern == "one_to_one":

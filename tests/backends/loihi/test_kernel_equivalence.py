@@ -58,9 +58,9 @@ def random_rule(rng, name, w_start, pre0, post0, n_pre, n_post, reward_pre):
             facts[z, rng.integers(0, 2)] = 1
             facts[z, 0] |= rng.random() < 0.3
             facts[z, 1] |= rng.random() < 0.3
-        others = (2, 3) + ((4, 5, 6, 7, 8) if traced else ())
-        for f in others:
-            if rng.random() < 0.3:
+        # trace factors also in rules without trace impulses (their traces stay 0)
+        for f in (2, 3, 4, 5, 6, 7, 8):
+            if rng.random() < (0.3 if traced or f < 4 else 0.05):
                 facts[z, f] = 1
     imp = np.zeros(6, np.int64)
     dec = np.full(6, 4096, np.int64)

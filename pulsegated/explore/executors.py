@@ -34,8 +34,9 @@ START_METHOD = "spawn"
 
 def _died(job, n: int) -> dict:
     return {"metrics": None, "wall_s": None, "setup_s": None, "worker": None,
-            "error": f"the worker process died while running this point ({n} times, e.g. "
-                     "killed, out of memory or os._exit)"}
+            "error": f"the worker process died while running this point ({n} times: killed, "
+                     "out of memory, os._exit, or it could not start; a script that runs a "
+                     "sweep on local processes must do so under if __name__ == '__main__':)"}
 
 
 def run_serial(ref: str, jobs):
@@ -113,7 +114,7 @@ def run_dask(ref: str, jobs, client):
                             key=f"pulsegated-point-{run_id}-{job.index}")
         futures[fut] = job
     try:
-        for fut in as_completed(futures):
+        for fut in as_completed(futures, loop=client.loop):
             job = futures[fut]
             try:
                 result = fut.result()

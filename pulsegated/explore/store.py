@@ -97,7 +97,7 @@ class ResultStore:
                 differ = [k for k in ("study", "design", "fixed", "seeds")
                           if other.get(k) != spec.to_dict().get(k)]
                 raise UsageError(f"store: {self.path} holds the results of another sweep "
-                                 f"(its {', '.join(differ) or 'specification'} differ); give "
+                                 f"(different {', '.join(differ) or 'specification'}); give "
                                  "another store (--out) or remove this one")
             db.execute("COMMIT")
         except BaseException:

@@ -120,7 +120,7 @@ def robustness_design(base_n: int = 1000, fast: bool = False) -> Union:
             + Grid(n=list(sizes[:cut]), phases=["even", "random"]))
 
 
-def robustness_table(df, base_n: int) -> dict:
+def robustness_table(df, base_n: int, values: dict | None = None) -> dict:
     """The robustness figure's table from ``sgsc_robustness`` results.
 
     Parameters
@@ -128,6 +128,9 @@ def robustness_table(df, base_n: int) -> dict:
     df : pandas.DataFrame
         Results of a sweep over :func:`robustness_design` (every seed).
     base_n : int
+    values : dict, optional
+        ``{field: values}`` of the rows (default: those of
+        :data:`~pulsegated.sgsc.robustness.SWEEPS`; values without results are left out).
 
     Returns
     -------
@@ -139,15 +142,17 @@ def robustness_table(df, base_n: int) -> dict:
 
     from pulsegated.sgsc.robustness import SWEEPS
 
+    defaults = {"jitter_ms": 0.0, "weight_spread": 0.0, "phases": "even", "n": base_n}
+    df = df.assign(**{k: v for k, v in defaults.items() if k not in df.columns})
     failed = df[df["error"].notna()]
     if len(failed):
         raise RuntimeError(f"{len(failed)} points failed, e.g.:\n{failed['error'].iloc[0]}")
     column = {"jitter": "jitter_ms", "weight_spread": "weight_spread", "n": "n"}
     out = {}
-    for name, (field, values) in SWEEPS.items():
+    for name, (field, default_values) in SWEEPS.items():
         for phases in ("even", "random") if field == "n" else ("even",):
             rows = []
-            for v in values:
+            for v in (values or {}).get(field, default_values):
                 sel = df[(df[column[field]] == v) & (df["phases"] == phases)]
                 if field != "jitter":
                     sel = sel[sel["jitter_ms"] == 0]

@@ -262,12 +262,56 @@ def _deliver(p, base, total, lptr, lofs, lw, llen, ldrop, lshl, sptr, soff, sw, 
         acc[i0] += (np.int64(wmant[sw[k]]) >> sdrop[k]) << sshl[k]
 
 
+@numba.njit(cache=True)
+def _compartments(qrow, regs, state, cnt_act, flags):  # pragma: no cover - compiled
+    """One step of every compartment, branch-free (vectorized): reads and clears the input
+    accumulator row ``qrow``, updates u, v and the refractory counter in ``state``, counts active
+    compartments, and sets per compartment the event bits of ``flags``: 1 spike, 2 accumulator
+    wrapped, 4 u wrapped, 8 u + bias wrapped, 16 v saturated (the caller counts them)."""
+    n = state.shape[1]
+    fu = regs[0]
+    fv = regs[1]
+    vth = regs[2]
+    bias = regs[3]
+    refd = regs[4]
+    vmin = regs[5]
+    vmax = regs[6]
+    u = state[0]
+    v = state[1]
+    refc = state[2]
+    for i in range(n):
+        q = qrow[i]
+        qrow[i] = 0
+        qw = _wrap(q, R_Q_BITS)
+        ui = _decay(u[i], fu[i]) + qw
+        uw = _wrap(ui, R_U_BITS)
+        u[i] = uw
+        u2 = uw + bias[i]
+        u2w = _wrap(u2, R_U_BITS)
+        vi = _decay(v[i], fv[i]) + u2w
+        lo = vmin[i]
+        hi = vmax[i]
+        sat = (vi > hi) | (vi < lo)
+        vc = min(max(vi, lo), hi)
+        rc = refc[i]
+        vc = 0 if rc > 0 else vc
+        s = vc > vth[i]
+        vc = 0 if s else vc
+        rc = refd[i] if s else rc
+        rc = rc - 1 if rc > 0 else rc
+        refc[i] = rc
+        v[i] = vc
+        cnt_act[i] += s | (uw != 0)
+        flags[i] = (np.uint8(s) | (np.uint8(qw != q) << 1) | (np.uint8(uw != ui) << 2)
+                    | (np.uint8(u2w != u2) << 3) | (np.uint8(sat) << 4))
+
+
 @numba.njit(cache=True, nogil=True)
 def _run(t_start, n_steps,
-         # compartment registers
-         fu, fv, vth, bias, refd, vmin, vmax,
-         # state (acc: flat, n_slots rows of n)
-         u, v, refc, spiked, acc,
+         # compartment registers (rows: fu, fv, vth, bias, refd, vmin, vmax), state (rows: u, v,
+         # refractory counter), spikes, event flags (bytes and words), accumulator (flat, n_slots
+         # rows of n)
+         regs, state, spiked, flags, flags64, acc,
          # synapses: long segments and per-synapse lists, both grouped by pre
          lptr, lofs, lw, llen, ldrop, lshl, sptr, soff, sw, sdrop, sshl, wmant,
          # external spikes (absolute steps, pre indices), sorted by step
@@ -283,7 +327,9 @@ def _run(t_start, n_steps,
          # probes
          rec_mask, rec_t, rec_i, rec_n, rec_cap,
          uv_idx, u_out, v_out):  # pragma: no cover - compiled
-    n = u.shape[0]
+    n = state.shape[1]
+    u = state[0]
+    v = state[1]
     total = acc.shape[0]
     n_slots = total // max(n, 1)
     n_rules = rule_int.shape[0]
@@ -304,8 +350,6 @@ def _run(t_start, n_steps,
     gz = np.zeros(max_nt, np.int64)
     xf = np.zeros((max_pre, max_nt), np.int64)
     yf = np.zeros((max_post, max_nt), np.int64)
-    qmax = np.int64(1) << R_Q_BITS
-    umax = np.int64(1) << R_U_BITS
     sp = src_pos[0]
     n_src = src_step.shape[0]
     for k in range(n_steps):
@@ -313,48 +357,30 @@ def _run(t_start, n_steps,
         if rec_n[0] + n > rec_cap:
             return k  # probe buffer full: caller grows it and continues
         off = (t % n_slots) * n
-        qrow = acc[off:off + n]
-        # ---------------------------------------------------------------- compartments
+        _compartments(acc[off:off + n], regs, state, cnt_act, flags)
+        # rare events, read from the flags a word (8 compartments) at a time
+        spiked[:] = False
         nc = 0
-        for i in range(n):
-            q = qrow[i]
-            qrow[i] = 0
-            if q < -qmax or q >= qmax:
-                cnt_q[i] += 1
-                q = _wrap(q, R_Q_BITS)
-            ui = _decay(u[i], fu[i]) + q
-            if ui < -umax or ui >= umax:
-                cnt_u[i] += 1
-                ui = _wrap(ui, R_U_BITS)
-            u[i] = ui
-            u2 = ui + bias[i]
-            if u2 < -umax or u2 >= umax:
-                cnt_u[i] += 1
-                u2 = _wrap(u2, R_U_BITS)
-            vi = _decay(v[i], fv[i]) + u2
-            if vi > vmax[i]:
-                vi = vmax[i]
-                cnt_v[i] += 1
-            elif vi < vmin[i]:
-                vi = vmin[i]
-                cnt_v[i] += 1
-            rc = refc[i]
-            if rc > 0:
-                vi = 0
-            s = vi > vth[i]
-            if s:
-                vi = 0
-                rc = refd[i]
-                cnt_spk[i] += 1
-            if s or ui != 0:
-                cnt_act[i] += 1
-            if rc > 0:
-                rc -= 1
-            refc[i] = rc
-            v[i] = vi
-            spiked[i] = s
-            alist[nc] = i
-            nc += 1 if s else 0
+        for w in range(flags64.shape[0]):
+            if flags64[w] == 0:
+                continue
+            for i in range(8 * w, min(8 * w + 8, n)):
+                f = flags[i]
+                if f == 0:
+                    continue
+                if f & 1:
+                    spiked[i] = True
+                    cnt_spk[i] += 1
+                    alist[nc] = i
+                    nc += 1
+                if f & 2:
+                    cnt_q[i] += 1
+                if f & 4:
+                    cnt_u[i] += 1
+                if f & 8:
+                    cnt_u[i] += 1
+                if f & 16:
+                    cnt_v[i] += 1
         for j in range(nc):
             i = alist[j]
             pre_spk[i] = True
@@ -526,17 +552,17 @@ class Emulator:
             raise ValueError(f"rounding must be 'deterministic' or 'stochastic', got {rounding!r}")
         p = self.program = program
         n = p.n_compartments
-        self.fu = (4096 - (p.decayU + 1)).astype(np.int64)
-        self.fv = (4096 - p.decayV).astype(np.int64)
-        self.vth = (p.vthMant << R.VTH_SHIFT).astype(np.int64)
-        self.bias = (p.biasMant << p.biasExp).astype(np.int64)
-        self.refd = p.refractDelay.astype(np.int64)
-        self.vmin = p.vMin.astype(np.int64)
-        self.vmax = p.vMax.astype(np.int64)
-        self.u = np.zeros(n, np.int64)
-        self.v = np.zeros(n, np.int64)
-        self.refc = np.zeros(n, np.int64)
+        # registers and state as rows of two arrays (fewer arrays: the compiled compartment
+        # update checks fewer of them for overlap and runs vectorized)
+        self._regs = np.array([4096 - (p.decayU + 1), 4096 - p.decayV, p.vthMant << R.VTH_SHIFT,
+                               p.biasMant << p.biasExp, p.refractDelay, p.vMin, p.vMax],
+                              dtype=np.int64).reshape(7, n)
+        self.fu, self.fv, self.vth, self.bias, self.refd, self.vmin, self.vmax = self._regs
+        self._state = np.zeros((3, n), np.int64)
+        self.u, self.v, self.refc = self._state
         self.spiked = np.zeros(n, np.bool_)
+        # per-step event flags of the compartments (spike, wraps, saturation), padded to words
+        self._flags = np.zeros(-(-n // 8) * 8, np.uint8)
         self.acc = np.zeros(p.n_delay_slots * n, np.int64)   # one row of n per delay slot
         # mantissas are 8-bit (-256..255): int16 halves the memory the delivery streams
         self.wmant = p.weightMant.astype(np.int16)
@@ -615,8 +641,8 @@ class Emulator:
                 v_out = np.zeros_like(u_out)
             else:
                 u_out = v_out = np.zeros((0, 0), np.int64)
-            k = _run(self.t, remaining, self.fu, self.fv, self.vth, self.bias, self.refd,
-                     self.vmin, self.vmax, self.u, self.v, self.refc, self.spiked, self.acc,
+            k = _run(self.t, remaining, self._regs, self._state, self.spiked, self._flags,
+                     self._flags.view(np.uint64), self.acc,
                      *self._syn, self.wmant,
                      src_step, src_pre, pos, self.rule_int, self.term_scale, self.term_fact,
                      self.tr_imp, self.tr_dec, self.x0, self.y0, self.xtr, self.ytr, self.r1,

@@ -231,16 +231,20 @@ def _pair(wmant, w0, npost, a, b, nt, xf, yf, wmin, wmax, wstep, stochastic, rng
 
 
 @numba.njit(cache=True, inline="always")
-def _deliver(p, base, total, lptr, lofs, lw, llen, ldrop, lshl, sptr, soff, sw, sdrop, sshl,
-             wmant, acc):
+def _deliver(p, base, total, lptr, lofs, lw, llen, ldrop, lshl, gptr, gofs, gdrop, gshl, gstart,
+             spost, smant, wmant, acc):
     """Add the weights of pre ``p``'s synapses to the accumulator slots of their arrival step.
 
     ``acc`` is flat, one row of ``n`` compartments per delay slot; ``base`` is the offset of the
-    row of step ``t + 1``, and a synapse's offset ``delay * n + post`` is added to it (modulo the
-    ring).  The chip applies the weight exponent to the mantissa first: ``M << (6 + weightExp)``
-    for weightExp >= 0, ``(M >> -weightExp) << 6`` (an arithmetic right shift, flooring toward
-    -infinity per synapse) for weightExp < 0; both as ``(M >> drop) << shl``.  Long segments
-    (all-to-all rows, one-to-all fans) are added as contiguous runs; short ones synapse by synapse.
+    row of step ``t + 1``, and a synapse's ``delay * n`` is added to it (modulo the ring).  The
+    chip applies the weight exponent to the mantissa first: ``M << (6 + weightExp)`` for
+    weightExp >= 0, ``(M >> -weightExp) << 6`` (an arithmetic right shift, flooring toward
+    -infinity per synapse) for weightExp < 0; both as ``(M >> drop) << shl``.
+
+    Long segments (all-to-all rows, one-to-all fans, and every segment of a plastic connection)
+    are added as contiguous runs of ``wmant``.  The synapses of short static segments are grouped
+    by (pre, delay, exponent) into compact lists of targets ``spost`` and mantissa copies
+    ``smant`` (kept equal to ``wmant`` by :meth:`Emulator.set_mantissas`).
     """
     for k in range(lptr[p], lptr[p + 1]):
         i0 = base + lofs[k]
@@ -255,11 +259,15 @@ def _deliver(p, base, total, lptr, lofs, lw, llen, ldrop, lshl, sptr, soff, sw, 
         ws = wmant[w0:w0 + ln]
         for m in range(ln):
             row[m] += (np.int64(ws[m]) >> dr) << sh
-    for k in range(sptr[p], sptr[p + 1]):
-        i0 = base + soff[k]
+    for g in range(gptr[p], gptr[p + 1]):
+        i0 = base + gofs[g]
         if i0 >= total:
             i0 -= total
-        acc[i0] += (np.int64(wmant[sw[k]]) >> sdrop[k]) << sshl[k]
+        dr = gdrop[g]
+        sh = gshl[g]
+        row = acc[i0:]
+        for k in range(gstart[g], gstart[g + 1]):
+            row[spost[k]] += (np.int64(smant[k]) >> dr) << sh
 
 
 @numba.njit(cache=True)
@@ -313,7 +321,7 @@ def _run(t_start, n_steps,
          # rows of n)
          regs, state, spiked, flags, flags64, acc,
          # synapses: long segments and per-synapse lists, both grouped by pre
-         lptr, lofs, lw, llen, ldrop, lshl, sptr, soff, sw, sdrop, sshl, wmant,
+         lptr, lofs, lw, llen, ldrop, lshl, gptr, gofs, gdrop, gshl, gstart, spost, smant, wmant,
          # external spikes (absolute steps, pre indices), sorted by step
          src_step, src_pre, src_pos,
          # learning
@@ -488,11 +496,11 @@ def _run(t_start, n_steps,
         # ---------------------------------------------------------------- delivery
         base = ((t + 1) % n_slots) * n
         for j in range(nc):
-            _deliver(alist[j], base, total, lptr, lofs, lw, llen, ldrop, lshl, sptr, soff, sw,
-                     sdrop, sshl, wmant, acc)
+            _deliver(alist[j], base, total, lptr, lofs, lw, llen, ldrop, lshl, gptr, gofs,
+                     gdrop, gshl, gstart, spost, smant, wmant, acc)
         for e2 in range(s0, sp):
-            _deliver(src_pre[e2], base, total, lptr, lofs, lw, llen, ldrop, lshl, sptr, soff,
-                     sw, sdrop, sshl, wmant, acc)
+            _deliver(src_pre[e2], base, total, lptr, lofs, lw, llen, ldrop, lshl, gptr, gofs,
+                     gdrop, gshl, gstart, spost, smant, wmant, acc)
         for j in range(nall):
             pre_spk[alist[j]] = False
     src_pos[0] = sp
@@ -500,35 +508,54 @@ def _run(t_start, n_steps,
 
 
 def _synapse_lists(p: R.ChipProgram, n: int):
-    """The program's segments split for delivery: long ones kept as contiguous runs, short ones
-    expanded to one entry per synapse; both grouped by pre, with ``delay * n + post`` offsets into
-    the flat accumulator and the weight exponent as ``(drop, shl)`` shifts."""
+    """The program's segments split for delivery (see :func:`_deliver`).
+
+    Returns ``(long, short, short_w)``: ``long = (lptr, lofs, lw, llen, ldrop, lshl)``, the long
+    segments and those of plastic connections grouped by pre, with ``delay * n + post`` offsets;
+    ``short = (gptr, gofs, gdrop, gshl, gstart, spost, smant)``, the synapses of the other
+    segments grouped by (pre, delay, exponent): per group the offset ``delay * n``, the shifts and
+    the first synapse, per synapse the target (uint16 when ``n`` allows) and a copy of its
+    mantissa; ``short_w`` the weight index of every short synapse.
+    """
     n_pre = p.n_pre
     seg_pre = np.repeat(np.arange(n_pre), np.diff(p.seg_ptr))
     shift = p.seg_shift.astype(np.int64)
     drop = np.where(shift >= 6, 0, 6 - shift)
     shl = np.where(shift >= 6, shift, 6)
-    long_ = p.seg_len >= SHORT_SEGMENT
+    plastic = np.zeros(len(p.weightMant) + 1, bool)
+    for lr in p.learning:
+        plastic[lr.w_start:lr.w_start + lr.n_pre * lr.n_post] = True
+    long_ = (p.seg_len >= SHORT_SEGMENT) | plastic[p.seg_w]
     lidx = np.flatnonzero(long_)
     lptr = np.zeros(n_pre + 1, np.int64)
     np.cumsum(np.bincount(seg_pre[lidx], minlength=n_pre), out=lptr[1:])
-    lofs = (p.seg_delay[lidx] * n + p.seg_post[lidx]).astype(np.int64)
-    lw = p.seg_w[lidx].astype(np.int64)
-    llen = p.seg_len[lidx].astype(np.int64)
-    ldrop = drop[lidx].astype(np.int64)
-    lshl = shl[lidx].astype(np.int64)
+    long_lists = (lptr, (p.seg_delay[lidx] * n + p.seg_post[lidx]).astype(np.int64),
+                  p.seg_w[lidx].astype(np.int64), p.seg_len[lidx].astype(np.int64),
+                  drop[lidx].astype(np.int64), shl[lidx].astype(np.int64))
     sidx = np.flatnonzero(~long_)
     slen = p.seg_len[sidx]
     rep = lambda x: np.repeat(x[sidx], slen)  # noqa: E731
     within = np.arange(int(slen.sum())) - np.repeat(np.cumsum(slen) - slen, slen)
-    spre = rep(seg_pre)
-    sptr = np.zeros(n_pre + 1, np.int64)
-    np.cumsum(np.bincount(spre, minlength=n_pre), out=sptr[1:])
-    soff = (rep(p.seg_delay) * n + rep(p.seg_post) + within).astype(np.int64)
-    sw = (rep(p.seg_w) + within).astype(np.int64)
-    sdrop = rep(drop).astype(np.int64)
-    sshl = rep(shl).astype(np.int64)
-    return lptr, lofs, lw, llen, ldrop, lshl, sptr, soff, sw, sdrop, sshl
+    spre, sdelay, sshift = rep(seg_pre), rep(p.seg_delay), rep(shift)
+    order = np.lexsort((sshift, sdelay, spre))
+    spre, sdelay, sshift = spre[order], sdelay[order], sshift[order]
+    spost = (rep(p.seg_post) + within)[order]
+    short_w = (rep(p.seg_w) + within)[order].astype(np.int64)
+    # a group starts where pre, delay or exponent changes
+    first = np.ones(len(spre), bool)
+    first[1:] = ((spre[1:] != spre[:-1]) | (sdelay[1:] != sdelay[:-1])
+                 | (sshift[1:] != sshift[:-1]))
+    gfirst = np.flatnonzero(first)
+    gptr = np.zeros(n_pre + 1, np.int64)
+    np.cumsum(np.bincount(spre[gfirst], minlength=n_pre), out=gptr[1:])
+    gstart = np.append(gfirst, len(spre)).astype(np.int64)
+    gshift = sshift[gfirst]
+    short_lists = (gptr, (sdelay[gfirst] * n).astype(np.int64),
+                   np.where(gshift >= 6, 0, 6 - gshift).astype(np.int64),
+                   np.where(gshift >= 6, gshift, 6).astype(np.int64), gstart,
+                   spost.astype(np.uint16 if n <= 1 << 16 else np.int64),
+                   np.asarray(p.weightMant)[short_w].astype(np.int16))
+    return long_lists, short_lists, short_w
 
 
 class Emulator:
@@ -566,7 +593,7 @@ class Emulator:
         self.acc = np.zeros(p.n_delay_slots * n, np.int64)   # one row of n per delay slot
         # mantissas are 8-bit (-256..255): int16 halves the memory the delivery streams
         self.wmant = p.weightMant.astype(np.int16)
-        self._syn = _synapse_lists(p, n)
+        self._long, self._short, self._short_w = _synapse_lists(p, n)
         self.cnt_q = np.zeros(n, np.int64)
         self.cnt_u = np.zeros(n, np.int64)
         self.cnt_v = np.zeros(n, np.int64)
@@ -643,7 +670,7 @@ class Emulator:
                 u_out = v_out = np.zeros((0, 0), np.int64)
             k = _run(self.t, remaining, self._regs, self._state, self.spiked, self._flags,
                      self._flags.view(np.uint64), self.acc,
-                     *self._syn, self.wmant,
+                     *self._long, *self._short, self.wmant,
                      src_step, src_pre, pos, self.rule_int, self.term_scale, self.term_fact,
                      self.tr_imp, self.tr_dec, self.x0, self.y0, self.xtr, self.ytr, self.r1,
                      self.r0, self.rew_prev, self.stochastic, self.rng_state, self.cnt_q,
@@ -682,6 +709,18 @@ class Emulator:
         """
         exp = self.program.conn_registers[connection]["weightExp"]
         return effective_weights(self.mantissa_matrix(connection), exp)
+
+    def set_mantissas(self, start: int, mantissas) -> None:
+        """Store weight mantissas from index ``start`` on (the layout of
+        :attr:`ChipProgram.weightMant`).  Write mantissas through this method, not into
+        :attr:`wmant` directly: the delivery keeps copies of the static short-segment ones."""
+        m = np.asarray(mantissas)
+        if m.size and (m.min() < -256 or m.max() > 255):
+            raise ValueError("weight mantissas are 8-bit: -256..255")
+        stop = start + m.size
+        self.wmant[start:stop] = m
+        sel = np.flatnonzero((self._short_w >= start) & (self._short_w < stop))
+        self._short[-1][sel] = self.wmant[self._short_w[sel]]
 
     def mantissa_matrix(self, connection: str) -> np.ndarray:
         """Dense (pre, post) matrix of the stored weight mantissas (what learning changes)."""

@@ -201,7 +201,7 @@ class LoihiSimulator(CircuitSimulator):
             k = int(np.flatnonzero(bad)[0])
             raise UsageError(f"weight {int(eff[k])} of {connection!r} cannot be held with its "
                              f"exponent {e} and {regs['signMode']} mantissas in [{lo}, {hi}]")
-        self.emulator.wmant[start:start + len(mant)] = mant
+        self.emulator.set_mantissas(start, mant)
 
     def mantissas(self, connection: str) -> np.ndarray:
         """Dense (pre, post) stored weight mantissas (what learning changes; the connection's

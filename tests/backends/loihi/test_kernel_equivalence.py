@@ -191,6 +191,13 @@ def test_random_programs_identical_to_frozen_kernel(seed):
             e.run(k, st[m], sp[m])
         t += k
         assert_same(*emus, f"after step {t} (seed {seed})")
+        if rng.random() < 0.3:  # new mantissas for a random range (static or plastic synapses)
+            nw = len(prog.weightMant)
+            a = int(rng.integers(0, nw))
+            b = int(rng.integers(a, nw + 1))
+            m = 2 * rng.integers(-128, 128, b - a)
+            emus[0].set_mantissas(a, m)
+            emus[1].wmant[a:b] = m
     assert emus[1].cnt_spk.sum() > 0
 
 

@@ -7,6 +7,7 @@ chain); numbers to results/sgsc_robustness.json and results/sgsc_copy.json.
 
     python scripts/sgsc_figures.py [--fast] [--only PART ...] [--seeds 0 1 2 3 4]
     python scripts/sgsc_figures.py --only robustness --from-results   # replot, no simulation
+    python scripts/sgsc_figures.py --only robustness --workers 2      # sweep on 2 processes
 
 PART is any of all, copy, meanfield, transfer, raster, robustness, synfire.  The robustness
 sweep runs every point for each seed (different connectivity, initial phases, jitter draws) and
@@ -23,7 +24,6 @@ import matplotlib
 
 matplotlib.use("Agg")
 import numpy as np  # noqa: E402
-from brian2 import ms  # noqa: E402
 
 from pulsegated.atomic import atomic_open  # noqa: E402
 from pulsegated.plotting.style import save_figure  # noqa: E402
@@ -34,19 +34,6 @@ from pulsegated.sgsc.synfire import propagation_grid  # noqa: E402
 FIGURES = Path("figures")
 RESULTS = Path("results")
 ROBUSTNESS_JSON = RESULTS / "sgsc_robustness.json"
-
-#: Perturbation sweeps: label -> (parameter field, values).
-SWEEPS = {"jitter (ms)": ("jitter", tuple(v * ms for v in (0.0, 0.05, 0.1, 0.2, 0.5))),
-          "weight spread (relative sd)": ("weight_spread", (0.0, 0.1, 0.3, 0.5)),
-          "neurons per population": ("n", (100, 200, 500, 1000))}
-
-
-def mae(p, amplitudes, seed=0):
-    """Mean absolute amplitude error (fraction of g0) over all stages and inputs, and per input."""
-    rows = [np.abs(run_chain(a, p, seed=seed + k, codegen="numpy") - a)
-            for k, a in enumerate(amplitudes)]
-    return float(np.mean(rows)), rows
-
 
 def save(fig, path):
     save_figure(fig, path)
@@ -89,45 +76,39 @@ def calibrated_base(fast: bool):
     return base, history
 
 
-def robustness(base, history, seeds, fast: bool) -> dict:
+def robustness(base, history, seeds, fast: bool, workers: int = 1) -> dict:
     """Mean absolute amplitude error over 8 stages for each perturbation, for every seed.
 
-    Seed ``s`` runs input ``k`` with the Brian2 seed ``200 + 100 s + k`` (connectivity, initial
-    phases, onset jitter, weight spread).  The population-size sweep calibrates each size once
-    (seed 0) and evaluates it with every seed.
+    The points are those of the ``sgsc_robustness`` study (:mod:`pulsegated.explore.studies`,
+    one perturbation of the calibrated chain at a time, :func:`~pulsegated.sgsc.robustness.
+    amplitude_error` per point on a network built once per size).  Seed ``s`` runs input ``k``
+    with the Brian2 seed ``200 + 100 s + k`` (connectivity, initial phases, onset jitter,
+    weight spread).  The population-size sweep calibrates each size once (seed 0) and evaluates
+    it with every seed.  ``workers`` > 1 runs the points on that many local processes.
     """
-    amps = np.linspace(0.1, 0.9, 5 if fast else 9)[::2]
+    from pulsegated.explore import sweep
+    from pulsegated.explore.studies import (remember_calibration, robustness_design,
+                                            robustness_table)
+    from pulsegated.sgsc.robustness import robustness_inputs
+
+    amps = robustness_inputs(fast)
     results = {"calibration": history, "S": base.S, "n": base.n,
                "inputs": [round(float(a), 6) for a in amps], "seeds": list(seeds),
                "statistic": "mean |amplitude error| over 8 stages and the inputs, fraction of "
                             "g0, per seed; mean and sd (ddof=1) over the seeds",
                "run_seed": "input k of seed s: Brian2 seed 200 + 100 s + k"}
-    cache, calibrated = {}, {}
+    # the base chain calibrated above is the study's base chain: not calibrated again here
+    remember_calibration(GradedChainParams(n=base.n, n_stages=base.n_stages), base, history)
     t_start = time.perf_counter()
-    for name, (field, values) in SWEEPS.items():
-        for phases in ("even", "random"):
-            if field != "n" and phases == "random":
-                continue
-            key = f"{name} [{phases} phases]"
-            rows = []
-            for v in (values[:3] if fast else values):
-                p = replace(base, **{field: v}, phases=phases)
-                if field == "n" and p != base:
-                    if p not in calibrated:
-                        calibrated[p], _ = calibrate(p, codegen="numpy")
-                    p = calibrated[p]
-                per_seed = []
-                for s in seeds:
-                    if (p, s) not in cache:
-                        cache[(p, s)] = mae(p, amps, seed=200 + 100 * s)[0]
-                    per_seed.append(cache[(p, s)])
-                value = float(v / ms) if field == "jitter" else v  # the JSON holds ms
-                rows.append({"value": value, "mean": float(np.mean(per_seed)),
-                             "sd": float(np.std(per_seed, ddof=1)) if len(per_seed) > 1 else 0.0,
-                             "per_seed": per_seed})
-                print(f"{key} {value}: {100 * rows[-1]['mean']:.2f} +- {100 * rows[-1]['sd']:.2f} % "
-                      f"({time.perf_counter() - t_start:.0f} s)", flush=True)
-            results[key] = rows
+    df = sweep("sgsc_robustness", robustness_design(base.n, fast),
+               fixed={"base_n": base.n, "n_stages": base.n_stages, "fast": fast}, seeds=seeds,
+               workers=workers)
+    table = robustness_table(df, base.n)
+    for key, rows in table.items():
+        for r in rows:
+            print(f"{key} {r['value']}: {100 * r['mean']:.2f} +- {100 * r['sd']:.2f} %",
+                  flush=True)
+    results.update(table)
     results["wall_s"] = round(time.perf_counter() - t_start, 1)
     return results
 
@@ -141,6 +122,9 @@ def main():
                     help="these parts only ('copy': figures 5 and results/sgsc_copy.json)")
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4],
                     help="seeds of the robustness sweep (default 0 1 2 3 4)")
+    ap.add_argument("--workers", type=int, default=1,
+                    help="robustness: local worker processes for the sweep (default 1: this "
+                         "process)")
     ap.add_argument("--from-results", action="store_true",
                     help="robustness: replot results/sgsc_robustness.json, no simulation")
     args = ap.parse_args()
@@ -178,7 +162,7 @@ def main():
         save(F.plot_chain_raster(runs, small.dt, small.T, small.n_stages),
              FIGURES / "sgsc_raster.png")
     if "robustness" in parts:
-        results = robustness(base, history, args.seeds, args.fast)
+        results = robustness(base, history, args.seeds, args.fast, args.workers)
         if "eight_stage_mae" in previous:
             results["eight_stage_mae"] = previous["eight_stage_mae"]
         write_json(ROBUSTNESS_JSON, results)

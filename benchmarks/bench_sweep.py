@@ -1,0 +1,56 @@
+"""Wall time of the SGSC robustness sweep (the ``sgsc_robustness`` study) run serially in this
+process and on 2 local worker processes, measured in one run, and the speed-up.
+
+    python benchmarks/bench_sweep.py            # fast figure settings: 300 neurons, 3 inputs
+    python benchmarks/bench_sweep.py --full     # the figure's settings: 1000 neurons, 5 inputs
+
+Both runs start cold (no calibration or network kept from before) and must give the same numbers.
+"""
+
+import argparse
+import time
+
+from machine import describe
+
+from pulsegated.explore import plan, sweep, worker
+from pulsegated.explore import studies
+from pulsegated.explore.studies import robustness_design
+
+
+def timed(**kw):
+    studies._CALIBRATED.clear()  # cold start: calibrations and networks of this process dropped
+    worker.clear_cache()
+    t0 = time.perf_counter()
+    df = sweep("sgsc_robustness", progress=False, **kw)
+    return time.perf_counter() - t0, df
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--full", action="store_true", help="1000 neurons per population, 5 inputs")
+    ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
+    ap.add_argument("--workers", type=int, default=2, help="local worker processes (default 2)")
+    args = ap.parse_args()
+    print(describe())
+    base_n = 1000 if args.full else 300
+    design = robustness_design(base_n, fast=not args.full)
+    kw = dict(design=design, fixed={"base_n": base_n, "fast": not args.full}, seeds=args.seeds)
+    n_points = len(plan("sgsc_robustness", **kw).jobs)
+    print(f"SGSC robustness sweep: {n_points} points (perturbations x seeds {args.seeds}), "
+          f"8-stage calibrated chain, {base_n} neurons per stage, "
+          f"{3 if not args.full else 5} input amplitudes per point, Brian2 numpy code generation")
+    t_serial, serial = timed(workers=1, **kw)
+    print(f"serial (this process):         {t_serial:7.1f} s", flush=True)
+    t_par, par = timed(workers=args.workers, **kw)
+    print(f"{args.workers} local worker processes:     {t_par:7.1f} s", flush=True)
+    same = serial["mae"].tolist() == par["mae"].tolist()
+    failed = int(serial["error"].notna().sum() + par["error"].notna().sum())
+    print(f"speed-up: {t_serial / t_par:.2f}x on {args.workers} workers "
+          f"(same numbers: {'yes' if same else 'NO'}, failed points: {failed})")
+    setups = par.groupby(["worker", "n", "phases"]).ngroups
+    print(f"set-ups on the workers: {setups} (one per worker and chain size / phases), "
+          f"set-up time {par['setup_s'].sum():.1f} s of {par['wall_s'].sum():.1f} s worker time")
+
+
+if __name__ == "__main__":
+    main()

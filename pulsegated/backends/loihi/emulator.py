@@ -339,7 +339,7 @@ def _run(t_start, n_steps,
     u = state[0]
     v = state[1]
     total = acc.shape[0]
-    n_slots = total // max(n, 1)
+    n_slots = total // n if n > 0 else 1
     n_rules = rule_int.shape[0]
     n_pre_total = lptr.shape[0] - 1
     pre_spk = np.zeros(n_pre_total, np.bool_)

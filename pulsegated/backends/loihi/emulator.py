@@ -405,19 +405,19 @@ def _run(t_start, n_steps,
             sp += 1
         s0 = sp
         nall = nc
+        ordered = True
         while sp < n_src and src_step[sp] == t:
             p = src_pre[sp]
             cnt_spk[p] += 1
             if not pre_spk[p]:
                 pre_spk[p] = True
-                # insertion into the sorted tail
-                j = nall
-                while j > nc and alist[j - 1] > p:
-                    alist[j] = alist[j - 1]
-                    j -= 1
-                alist[j] = p
+                if nall > nc and alist[nall - 1] > p:
+                    ordered = False
+                alist[nall] = p
                 nall += 1
             sp += 1
+        if not ordered:
+            alist[nc:nall].sort()
         # ---------------------------------------------------------------- learning
         for r in range(n_rules):
             npre = rule_int[r, _NPRE]

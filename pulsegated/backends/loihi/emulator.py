@@ -266,8 +266,12 @@ def _deliver(p, base, total, lptr, lofs, lw, llen, ldrop, lshl, gptr, gofs, gdro
         dr = gdrop[g]
         sh = gshl[g]
         row = acc[i0:]
-        for k in range(gstart[g], gstart[g + 1]):
-            row[spost[k]] += (np.int64(smant[k]) >> dr) << sh
+        k0 = gstart[g]
+        k1 = gstart[g + 1]
+        ps = spost[k0:k1]
+        ms = smant[k0:k1]
+        for k in range(k1 - k0):
+            row[ps[k]] += (np.int64(ms[k]) >> dr) << sh
 
 
 @numba.njit(cache=True)

@@ -596,6 +596,8 @@ class Emulator:
         self._flags = np.zeros(-(-n // 8) * 8, np.uint8)
         self.acc = np.zeros(p.n_delay_slots * n, np.int64)   # one row of n per delay slot
         # mantissas are 8-bit (-256..255): int16 halves the memory the delivery streams
+        if p.weightMant.size and (p.weightMant.min() < -256 or p.weightMant.max() > 255):
+            raise ValueError("weight mantissas are 8-bit: -256..255")
         self.wmant = p.weightMant.astype(np.int16)
         self._long, self._short, self._short_w = _synapse_lists(p, n)
         self.cnt_q = np.zeros(n, np.int64)
@@ -634,6 +636,9 @@ class Emulator:
         self.tr_imp = np.zeros((k, 6), np.int64)
         self.tr_dec = np.full((k, 6), 4096, np.int64)
         for r, lr in enumerate(rules):
+            if lr.w_min < -256 or lr.w_max > 255:
+                raise ValueError(f"learning rule of {lr.connection!r}: weights are clipped to "
+                                 f"[{lr.w_min}, {lr.w_max}], outside the 8-bit range -256..255")
             self.rule_int[r] = [lr.w_start, lr.pre_start, lr.post_start, lr.n_pre, lr.n_post,
                                 lr.t_epoch, lr.reward_pre, lr.w_min, lr.w_max, lr.w_step,
                                 int(lr.coincidence_only), toff, len(lr.term_scale), xoff, yoff,

@@ -222,3 +222,17 @@ def test_nbp_training_circuit_identical_to_frozen_kernel():
             s.run_samples({"pixels": X[a:b], "targets": T[a:b]})
         assert_same(sims[0].emulator, old.emulator, f"after sample {b}")
     assert sims[0].operation_counts()["learning_coincidences"] > 1000
+
+
+def test_weights_outside_8_bits_are_refused():
+    """Mantissas are stored as int16: programs and rules that could leave 8 bits are refused."""
+    prog, *_ = random_program(1)
+    prog.weightMant = prog.weightMant.copy()
+    prog.weightMant[0] = 300
+    with pytest.raises(ValueError, match="8-bit"):
+        Emulator(prog)
+    prog, *_ = random_program(3)
+    assert prog.learning
+    prog.learning[0].w_max = 1000
+    with pytest.raises(ValueError, match="8-bit"):
+        Emulator(prog)

@@ -27,11 +27,16 @@ from pathlib import Path
 from pulsegated.errors import UsageError
 from pulsegated.explore.design import Design, _plain, design_from_dict
 
-__all__ = ["SweepSpec", "Job", "Plan", "load_spec", "plan", "point_key"]
+__all__ = ["SweepSpec", "Job", "Plan", "load_spec", "plan", "point_key", "config_key"]
 
 
 def _canonical(obj) -> str:
     return json.dumps(obj, sort_keys=True, separators=(",", ":"))
+
+
+def config_key(config: dict) -> str:
+    """The key of a set-up configuration (canonical JSON)."""
+    return _canonical(config)
 
 
 def point_key(params: dict, seed: int) -> str:
@@ -154,6 +159,7 @@ class Plan:
     study_ref: str
     jobs: tuple
     names: tuple    #: the swept parameter names (result columns)
+    prepare: bool = False   #: the study has a ``prepare`` step (run once per configuration)
 
 
 def plan(study, design, fixed=None, seeds=(0,)) -> Plan:
@@ -221,7 +227,7 @@ def plan(study, design, fixed=None, seeds=(0,)) -> Plan:
     if not jobs:
         raise UsageError("design: no points")
     spec = SweepSpec(ref, design, fixed, seeds)
-    return Plan(spec, ref, tuple(jobs), tuple(names))
+    return Plan(spec, ref, tuple(jobs), tuple(names), callable(getattr(inst, "prepare", None)))
 
 
 def _fixed_value(name, value):

@@ -5,6 +5,9 @@ another specification raises :class:`~pulsegated.errors.UsageError` instead of m
 overwriting results.  Every row is its own SQLite transaction, so a killed driver leaves every
 finished point on disk and nothing half-written; a rerun skips the finished points.
 
+The results of a study's ``prepare`` step (one per configuration, e.g. a calibration) are kept
+too, so a rerun does not repeat them.
+
 Row: the point's key, its position, swept values (JSON), seed, metrics (JSON), wall time (s),
 set-up time paid by the point (s), error text (empty for a finished point), worker (``host:pid``), attempts, time stamp.
 """
@@ -107,6 +110,17 @@ class ResultStore:
     def stored_spec(self) -> dict:
         """The specification the store belongs to, as stored."""
         return json.loads(self._db.execute("SELECT value FROM meta WHERE key='spec'").fetchone()[0])
+
+    def prepared(self, key: str):
+        """The stored result of the study's ``prepare`` step for configuration ``key``, or None."""
+        row = self._db.execute("SELECT value FROM meta WHERE key=?",
+                               ("prepared:" + key,)).fetchone()
+        return None if row is None else json.loads(row[0])
+
+    def record_prepared(self, key: str, value: dict) -> None:
+        """Keep the result of the study's ``prepare`` step for configuration ``key``."""
+        self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                         ("prepared:" + key, json.dumps(jsonable(value))))
 
     def finished(self) -> set:
         """Keys of the points finished without error."""

@@ -8,9 +8,10 @@
 * ``graded_chain``: any of coupling, jitter, weight spread, phases, sizes and time constants of
   the calibrated graded chain, e.g. two of them for a heatmap.
 
-Both evaluate a point with :func:`pulsegated.sgsc.robustness.amplitude_error` on a network
-built once per worker and structure (:class:`~pulsegated.sgsc.robustness.ChainErrorRunner`);
-calibrations are kept per worker process too.  Parameters are plain numbers (times in ms).
+Both calibrate each chain once per sweep (their ``prepare`` step, kept in the result store) and
+evaluate a point with :func:`pulsegated.sgsc.robustness.amplitude_error` on a network built once
+per worker and structure (:class:`~pulsegated.sgsc.robustness.ChainErrorRunner`).  Parameters
+are plain numbers (times in ms).
 """
 
 from __future__ import annotations
@@ -76,18 +77,30 @@ class SgscRobustness(Study):
                   "base_n": 1000, "n_stages": 8, "fast": False}
     structural = ("n", "phases", "base_n", "n_stages", "fast")
 
-    def setup(self, fixed: dict) -> None:
+    @staticmethod
+    def _start(fixed: dict):
+        from pulsegated.sgsc.graded import GradedChainParams
+
+        return GradedChainParams(n=int(fixed["base_n"]), n_stages=int(fixed["n_stages"]))
+
+    def prepare(self, fixed: dict) -> dict:
+        """Calibrate the base chain and, for another size or phases, this chain from it."""
         from dataclasses import replace
 
-        from pulsegated.sgsc.graded import GradedChainParams
-        from pulsegated.sgsc.robustness import ChainErrorRunner, robustness_inputs
-
-        base, history = _calibrated(GradedChainParams(n=int(fixed["base_n"]),
-                                                      n_stages=int(fixed["n_stages"])))
+        base, history = _calibrated(self._start(fixed))
         p = replace(base, n=int(fixed["n"]), phases=str(fixed["phases"]))
         if p != base:
             p, history = _calibrated(p)
-        self.p, self.history = p, history
+        return {"S": p.S, "history": [list(h) for h in history]}
+
+    def setup(self, fixed: dict, prepared: dict) -> None:
+        from dataclasses import replace
+
+        from pulsegated.sgsc.robustness import ChainErrorRunner, robustness_inputs
+
+        self.p = replace(self._start(fixed), n=int(fixed["n"]), phases=str(fixed["phases"]),
+                         S=float(prepared["S"]))
+        self.history = prepared["history"]
         self.inputs = robustness_inputs(bool(fixed["fast"]))
         self.runner = ChainErrorRunner(codegen="numpy")
 
@@ -190,18 +203,31 @@ class GradedChainStudy(Study):
                   "inputs": [0.1, 0.5, 0.9]}
     structural = ("n", "n_stages", "n_gate", "T_ms", "tau_ms")
 
-    def setup(self, fixed: dict) -> None:
-        import numpy as np
+    @staticmethod
+    def _start(fixed: dict):
         from brian2 import ms
 
-        from pulsegated.errors import UsageError
         from pulsegated.sgsc.graded import GradedChainParams
+
+        return GradedChainParams(n=int(fixed["n"]), n_stages=int(fixed["n_stages"]),
+                                 n_gate=int(fixed["n_gate"]), T=float(fixed["T_ms"]) * ms,
+                                 tau=float(fixed["tau_ms"]) * ms)
+
+    def prepare(self, fixed: dict) -> dict:
+        """Calibrate the chain of this size and time constants (even phases, no perturbation)."""
+        p, history = _calibrated(self._start(fixed))
+        return {"S": p.S, "history": [list(h) for h in history]}
+
+    def setup(self, fixed: dict, prepared: dict) -> None:
+        from dataclasses import replace
+
+        import numpy as np
+
+        from pulsegated.errors import UsageError
         from pulsegated.sgsc.robustness import ChainErrorRunner
 
-        start = GradedChainParams(n=int(fixed["n"]), n_stages=int(fixed["n_stages"]),
-                                  n_gate=int(fixed["n_gate"]), T=float(fixed["T_ms"]) * ms,
-                                  tau=float(fixed["tau_ms"]) * ms)
-        self.p, self.history = _calibrated(start)
+        self.p = replace(self._start(fixed), S=float(prepared["S"]))
+        self.history = prepared["history"]
         self.inputs = np.atleast_1d(np.asarray(fixed["inputs"], dtype=float))
         if not len(self.inputs) or np.any((self.inputs < 0) | (self.inputs >= 1)):
             raise UsageError(f"inputs: amplitudes in [0, 1), got {fixed['inputs']!r}")

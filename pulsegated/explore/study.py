@@ -17,6 +17,11 @@ values (:mod:`pulsegated.explore.worker`): a network is built once per worker an
 once per point.  ``run`` returns a dict of metrics (numbers, strings or lists of numbers) or one
 number (the metric ``value``).
 
+Work that every worker would repeat for the same configuration (a calibration, a trained model)
+goes into an optional ``prepare(config) -> dict``: the sweep runs it once per configuration, on
+any worker and before the points, keeps its (JSON-safe) result in the store, and gives it to
+``setup(config, prepared)`` on every worker.
+
 A plain **function** ``f(name=..., ..., seed=...)`` is a study without set-up; its parameters are
 its keyword arguments (with defaults where it has them).
 
@@ -68,6 +73,9 @@ class Study:
 
     def setup(self, fixed: dict) -> None:
         """Build what the points share; ``fixed`` holds every non-point parameter.
+
+        A study that defines ``prepare(config) -> dict`` receives its result as a second
+        argument: ``setup(fixed, prepared)``.
 
         Parameters
         ----------
@@ -173,6 +181,8 @@ def study_ref(study) -> str:
     """The name of ``study`` in a specification: its registered name or ``"module:attribute"``."""
     if isinstance(study, str):
         return study
+    if isinstance(study, FunctionStudy):
+        return study_ref(study.func)
     target = study if inspect.isclass(study) or inspect.isfunction(study) else type(study)
     qual = getattr(target, "__qualname__", "")
     module = getattr(target, "__module__", "")

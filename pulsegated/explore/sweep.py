@@ -90,10 +90,13 @@ def sweep(study, design, *, fixed=None, seeds=(0,), store=None, client=None, wor
 
 def run_plan(p: Plan, store=None, client=None, workers=None, retry_failed: bool = True,
              progress: bool = True):
-    """Run a checked :class:`~pulsegated.explore.spec.Plan` (see :func:`sweep`)."""
-    from tqdm import tqdm
+    """Run a checked :class:`~pulsegated.explore.spec.Plan` (see :func:`sweep`).
 
-    from pulsegated.explore import executors
+    A study with a ``prepare`` step has it run first, once per configuration still needed (on
+    the workers, in parallel; results kept in the store); then the points run.
+    """
+    from contextlib import ExitStack
+
     from pulsegated.explore.store import ResultStore
 
     results = ResultStore(":memory:" if store is None else store, p.spec)
@@ -101,42 +104,104 @@ def run_plan(p: Plan, store=None, client=None, workers=None, retry_failed: bool 
         finished = results.finished()
         failed = set() if retry_failed else set(results.attempts())
         todo = [j for j in p.jobs if j.key not in finished and j.key not in failed]
-        own_client = None
-        if todo and isinstance(client, str):
-            from distributed import Client
-
-            try:
-                own_client = client = Client(client, set_as_default=False, timeout="30s")
-            except (OSError, TimeoutError) as e:
-                raise UsageError(f"scheduler: cannot connect to {client!r} ({e})") from None
-        try:
-            if not todo:
-                runs = iter(())
-            elif client is not None:
-                runs = executors.run_dask(p.study_ref, todo, client)
-            else:
-                n = min(workers or available_cores(), len(todo))
-                runs = (executors.run_serial(p.study_ref, todo) if n == 1 else
-                        executors.run_local(p.study_ref, todo, n))
-            bar = tqdm(total=len(p.jobs), initial=len(p.jobs) - len(todo), disable=not progress,
-                       desc=p.study_ref, unit="point", file=sys.stderr, dynamic_ncols=True)
-            errors = 0
-            try:
-                for job, r in runs:
-                    results.record(job, metrics=r["metrics"], wall_s=r["wall_s"],
-                                   error=r["error"], worker=r["worker"], setup_s=r["setup_s"])
-                    errors += r["error"] is not None
-                    bar.update(1)
-                    if errors:
-                        bar.set_postfix(failed=errors, refresh=False)
-            finally:
-                close = getattr(runs, "close", None)
-                if close is not None:
-                    close()
-                bar.close()
-        finally:
-            if own_client is not None:
-                own_client.close()
+        with ExitStack() as stack:
+            run = _executor(stack, client, workers, len(todo)) if todo else None
+            prepared, prepare_errors = (_prepare(p, todo, results, run, progress)
+                                        if todo and p.prepare else ({}, {}))
+            _run_points(p, todo, results, run, prepared, prepare_errors, progress)
         return results.frame(list(p.names))
     finally:
         results.close()
+
+
+def _executor(stack, client, workers, n_tasks):
+    """``run(tasks)``: the executor chosen by ``client`` / ``workers``, closed with ``stack``."""
+    from pulsegated.explore import executors
+
+    if isinstance(client, str):
+        from distributed import Client
+
+        try:
+            client = stack.enter_context(Client(client, set_as_default=False, timeout="30s"))
+        except (OSError, TimeoutError) as e:
+            raise UsageError(f"scheduler: cannot connect to {client!r} ({e})") from None
+    if client is not None:
+        return lambda tasks: executors.run_dask(tasks, client)
+    n = min(workers or available_cores(), n_tasks)
+    if n == 1:
+        return executors.run_serial
+    pool = stack.enter_context(executors.LocalPool(n))
+    return lambda tasks: executors.run_local(tasks, pool)
+
+
+def _consume(runs, bar):
+    """Iterate over ``runs``, updating ``bar``; the generator and the bar are closed after."""
+    try:
+        for item, r in runs:
+            yield item, r
+            bar.update(1)
+    finally:
+        close = getattr(runs, "close", None)
+        if close is not None:
+            close()
+        bar.close()
+
+
+def _bar(p: Plan, total: int, initial: int, progress: bool, what: str):
+    from tqdm import tqdm
+
+    return tqdm(total=total, initial=initial, disable=not progress, desc=f"{p.study_ref}{what}",
+                unit="point" if not what else "step", file=sys.stderr, dynamic_ncols=True)
+
+
+def _prepare(p: Plan, todo, results, run, progress: bool):
+    """Run the study's ``prepare`` for every configuration of ``todo`` not in the store."""
+    from pulsegated.explore.executors import Task
+    from pulsegated.explore.spec import config_key
+    from pulsegated.explore.worker import execute_prepare
+
+    configs = {}
+    for j in todo:
+        configs.setdefault(config_key(j.config), j.config)
+    prepared = {k: v for k in configs if (v := results.prepared(k)) is not None}
+    missing = [Task(k, execute_prepare, (p.study_ref, c)) for k, c in configs.items()
+               if k not in prepared]
+    errors = {}
+    if missing:
+        bar = _bar(p, len(missing), 0, progress, ": prepare")
+        for k, r in _consume(run(missing), bar):
+            if r["error"] is None:
+                results.record_prepared(k, r["metrics"])
+                prepared[k] = r["metrics"]
+            else:
+                errors[k] = r["error"]
+    return prepared, errors
+
+
+def _run_points(p: Plan, todo, results, run, prepared, prepare_errors, progress: bool):
+    from pulsegated.explore.executors import Task
+    from pulsegated.explore.spec import config_key
+    from pulsegated.explore.worker import execute_point
+
+    bar = _bar(p, len(p.jobs), len(p.jobs) - len(todo), progress, "")
+    tasks, errors = [], 0
+    for j in todo:
+        k = config_key(j.config)
+        if k in prepare_errors:  # nothing to run: the study's prepare step failed
+            results.record(j, error="prepare step failed:\n" + prepare_errors[k])
+            errors += 1
+            bar.update(1)
+        else:
+            tasks.append(Task(j, execute_point, (p.study_ref, j.config, j.point,
+                                                 prepared.get(k))))
+    if errors:
+        bar.set_postfix(failed=errors, refresh=False)
+    if not tasks:
+        bar.close()
+        return
+    for job, r in _consume(run(tasks), bar):
+        results.record(job, metrics=r["metrics"], wall_s=r["wall_s"], error=r["error"],
+                       worker=r["worker"], setup_s=r["setup_s"])
+        if r["error"] is not None:
+            errors += 1
+            bar.set_postfix(failed=errors, refresh=False)

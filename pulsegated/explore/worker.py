@@ -4,7 +4,8 @@
 the driver itself).  The set-up study instances live in a per-process cache keyed by the study's
 name and its set-up configuration (fixed parameters and structural values): points of the same
 structure on the same worker share one instance (e.g. one built Brian2 network, restored between
-runs).  At most :data:`CACHE_SIZE` instances are kept (least recently used dropped).
+runs).  A study's optional ``prepare`` step (e.g. a calibration) runs once per sweep and
+configuration (:func:`execute_prepare`), not once per worker.  At most :data:`CACHE_SIZE` instances are kept (least recently used dropped).
 
 A lock runs the points of one process one after the other: Brian2 networks and its random seed
 are not thread-safe, so a dask worker with several threads gains nothing but stays correct (start
@@ -21,7 +22,7 @@ import time
 import traceback
 from collections import OrderedDict
 
-__all__ = ["execute_point", "clear_cache", "CACHE_SIZE", "MAX_ERROR_CHARS"]
+__all__ = ["execute_point", "execute_prepare", "clear_cache", "CACHE_SIZE", "MAX_ERROR_CHARS"]
 
 #: set-up study instances kept per worker process
 CACHE_SIZE = 4
@@ -38,17 +39,20 @@ def clear_cache() -> None:
         _CACHE.clear()
 
 
-def _study(ref: str, config: dict):
+def _study(ref: str, config: dict, prepared=None):
     """The set-up instance for ``config`` and the set-up time paid now (0 when reused)."""
     from pulsegated.explore.study import resolve_study
 
-    key = (ref, json.dumps(config, sort_keys=True, default=str))
+    key = (ref, json.dumps([config, prepared], sort_keys=True, default=str))
     if key in _CACHE:
         _CACHE.move_to_end(key)
         return _CACHE[key], 0.0
     t0 = time.perf_counter()
     _, inst = resolve_study(ref)
-    inst.setup(dict(config))
+    if hasattr(inst, "prepare"):
+        inst.setup(dict(config), prepared)
+    else:
+        inst.setup(dict(config))
     _CACHE[key] = inst
     while len(_CACHE) > CACHE_SIZE:
         _CACHE.popitem(last=False)
@@ -65,7 +69,31 @@ def _metrics(out) -> dict:
     raise TypeError(f"a study's run returns a dict of metrics or a number, got {type(out)}")
 
 
-def execute_point(ref: str, config: dict, point: dict) -> dict:
+def execute_prepare(ref: str, config: dict) -> dict:
+    """Run a study's ``prepare(config)`` (once per sweep and configuration, on any worker).
+
+    Returns
+    -------
+    dict
+        As :func:`execute_point`, with the prepared values (a JSON-safe dict) as ``metrics``.
+    """
+    from pulsegated.explore.store import jsonable
+    from pulsegated.explore.study import resolve_study
+
+    worker = f"{socket.gethostname()}:{os.getpid()}"
+    with _LOCK:
+        t0 = time.perf_counter()
+        try:
+            _, inst = resolve_study(ref)
+            prepared, error = jsonable(inst.prepare(dict(config))), None
+        except Exception:  # noqa: BLE001 - recorded with the points of this configuration
+            prepared, error = None, traceback.format_exc()[-MAX_ERROR_CHARS:]
+        wall = time.perf_counter() - t0
+        return {"metrics": prepared, "error": error, "wall_s": wall, "setup_s": wall,
+                "worker": worker}
+
+
+def execute_point(ref: str, config: dict, point: dict, prepared=None) -> dict:
     """Run one point; never raises for an error of the study (it is returned as text).
 
     Parameters
@@ -76,6 +104,8 @@ def execute_point(ref: str, config: dict, point: dict) -> dict:
         What the study's ``setup`` receives.
     point : dict
         What its ``run`` receives (all parameters and ``seed``).
+    prepared : dict, optional
+        The study's ``prepare(config)`` result (studies with a ``prepare`` step).
 
     Returns
     -------
@@ -88,7 +118,7 @@ def execute_point(ref: str, config: dict, point: dict) -> dict:
         t0 = time.perf_counter()
         setup_s = 0.0
         try:
-            inst, setup_s = _study(ref, config)
+            inst, setup_s = _study(ref, config, prepared)
             metrics, error = _metrics(inst.run(dict(point))), None
         except Exception:  # noqa: BLE001 - recorded with the point; the sweep goes on
             metrics, error = None, traceback.format_exc()[-MAX_ERROR_CHARS:]

@@ -71,3 +71,24 @@ class Counting(Study):
     def run(self, point):
         _mark(self.calls_dir, "run")
         return {"value": self.size * point["x"], "pid": os.getpid()}
+
+
+class Prepared(Study):
+    """A ``prepare`` step per size (counted), given to ``setup``; fails for ``fail_size``."""
+
+    parameters = {"size": 1, "x": 0.0, "calls_dir": "", "fail_size": -1}
+    structural = ("size",)
+
+    def prepare(self, fixed):
+        _mark(fixed["calls_dir"], "prepare")
+        if fixed["size"] == fixed["fail_size"]:
+            raise RuntimeError("calibration diverged")
+        return {"scale": 10 * fixed["size"]}
+
+    def setup(self, fixed, prepared):
+        _mark(fixed["calls_dir"], "setup")
+        self.scale, self.calls_dir = prepared["scale"], fixed["calls_dir"]
+
+    def run(self, point):
+        _mark(self.calls_dir, "run")
+        return {"value": self.scale * point["x"]}

@@ -120,3 +120,31 @@ def test_local_point_that_always_kills_its_worker_is_recorded(tmp_path):
                workers=2, progress=False)
     assert df[df.x != 2].error.isna().all()
     assert "worker process died" in df[df.x == 2].error.iloc[0]
+
+
+def test_prepare_once_per_configuration_and_kept_in_the_store(tmp_path):
+    """A study's prepare step (e.g. a calibration) runs once per configuration and sweep, on
+    any worker, not once per worker; a rerun into the same store does not repeat it."""
+    store = tmp_path / "s.sqlite"
+    kw = dict(fixed={"calls_dir": str(tmp_path)}, seeds=[0, 1], store=store, workers=2,
+              progress=False)
+    design = Grid(size=[1, 2, 3], x=[0.5, 1.0])
+    df = sweep("tests.explore.helpers:Prepared", design, **kw)
+    assert df.error.isna().all() and list(df.value) == [10 * s * x for s in (1, 2, 3)
+                                                        for x in (0.5, 1.0) for _ in (0, 1)]
+    assert calls(tmp_path, "prepare") == 3
+    assert calls(tmp_path, "setup") == df.groupby(["worker", "size"]).ngroups
+    with ResultStore(store, plan("tests.explore.helpers:Prepared", design, kw["fixed"],
+                                 [0, 1]).spec) as st:
+        st._db.execute("DELETE FROM results WHERE seed = 1")
+    sweep("tests.explore.helpers:Prepared", design, **kw)
+    assert calls(tmp_path, "prepare") == 3 and calls(tmp_path, "run") == 18
+
+
+def test_failed_prepare_fails_its_points_only(tmp_path):
+    df = sweep("tests.explore.helpers:Prepared", Grid(size=[1, 2], x=[1.0, 2.0]),
+               fixed={"calls_dir": str(tmp_path), "fail_size": 2}, workers=1, progress=False)
+    assert df[df["size"] == 1].error.isna().all()
+    assert all("prepare step failed" in e and "calibration diverged" in e
+               for e in df[df["size"] == 2].error)
+    assert calls(tmp_path, "run") == 2

@@ -7,11 +7,15 @@ the delay-slot accumulators (so a spike at ``t`` arrives at ``t + 1 + delay``, a
 ``t`` travel with the weights learnt at ``t``).
 
 Speed without changing a bit (``tests/backends/loihi/test_kernel_equivalence.py`` checks every
-result against the first version of the kernel): the step's spikes are listed once and drive the
-learning flags and the delivery (no scan of every neuron); long synapse segments are added as
-contiguous, vectorized runs and short ones from a per-pre target list, with the delay slot's offset
-precomputed; a rule's weight change is computed once per epoch where it depends on a synapse only
-through its ``x0``/``y0`` flags (and per term, pre and post factors apart, where traces enter).
+result against the first version of the kernel): the compartment update is branch-free and
+vectorized, its rare events (spikes, wraps, saturation) read back from per-step flags; the step's
+spikes are listed once and drive the learning flags and the delivery (no scan of every neuron);
+long synapse segments are added as contiguous, vectorized runs of int16 mantissas, the synapses of
+short static ones from compact per-pre lists (uint16 targets and mantissa copies, grouped by delay
+and exponent), with the delay slot's offset computed once per group; a rule's weight change is
+computed once per epoch where it depends on a synapse only through its ``x0``/``y0`` flags (and per
+term, pre and post factors apart, where traces enter).  Mantissas are written with
+:meth:`Emulator.set_mantissas`, which keeps those copies.
 
 Stochastic rounding (``rounding="stochastic"``) of learning updates is a seeded model of the chip's
 behaviour, not bit-exact to silicon (no public record of its random numbers exists); the default
@@ -575,6 +579,12 @@ class Emulator:
     rounding : {"deterministic", "stochastic"}
     seed : int
         Seed of the stochastic-rounding model.
+
+    Attributes
+    ----------
+    wmant : ndarray of int16
+        The weight mantissas (layout of :attr:`ChipProgram.weightMant`); read it freely, write it
+        with :meth:`set_mantissas` only.
     """
 
     def __init__(self, program: R.ChipProgram, record=(), probe_uv=(), rounding="deterministic",

@@ -183,6 +183,18 @@ class GatedTraceHebbian(Plasticity):
         applied (then clipped) together at every multiple of ``epoch`` (time 0, epoch, ...),
         like the chip's learning epoch: every window of an epoch then sees the same weights, so
         the weights that carry a window's own spikes do not move under it.
+    trace : "neuron", "population" or tuple of str
+        What raises the postsynaptic trace ``a_post`` that a presynaptic spike is paired with.
+        ``"neuron"``: each synapse reads the trace of its own postsynaptic neuron.
+        ``"population"``: every synapse reads the trace of the whole postsynaptic population
+        (``a += 1 / (tau N)`` per spike of any of its ``N`` neurons: the population rate
+        estimate), so every postsynaptic neuron of a presynaptic neuron gets the same change
+        and the learnt coupling stays one number per population pair (the
+        ``dK/dt = eta m_post m_pre`` of the rate model).  A tuple of population names: the
+        postsynaptic population's trace is raised by the spikes of those populations instead
+        of its own (``1 / (tau N_src)`` per spike) -- a teaching signal delivered to the
+        postsynaptic side, e.g. an error population, so that ``dw/dt = eta r_pre r_teacher``
+        inside the learning windows whatever the postsynaptic neurons do.
     """
 
     eta: float
@@ -193,9 +205,15 @@ class GatedTraceHebbian(Plasticity):
     wmin: float = -np.inf
     wmax: float = np.inf
     epoch: object = None
+    trace: str = "neuron"
 
     def validate(self, owner: str) -> None:
         name = type(self).__name__
+        if not (self.trace in ("neuron", "population") or (
+                isinstance(self.trace, tuple) and self.trace
+                and all(isinstance(x, str) for x in self.trace))):
+            raise CircuitError(f"{owner}: {name} trace must be 'neuron', 'population' or a "
+                               f"tuple of population names, got {self.trace!r}")
         if not np.isfinite(self.eta) or self.eta <= 0:
             raise CircuitError(f"{owner}: eta must be a positive number, got {self.eta!r}")
         for what in ("tau", "window"):
@@ -223,6 +241,17 @@ class GatedTraceHebbian(Plasticity):
         self._require_all_to_all(connection, owner)
         for g in self.gates:
             self._require_name(circuit, g, "learning gate", owner)
+        if isinstance(self.trace, tuple):
+            for src in self.trace:
+                if src not in circuit.populations:
+                    raise CircuitError(f"{owner}: trace source {src!r} is not a population "
+                                       f"of the circuit")
+
+    @property
+    def trace_sources(self) -> tuple:
+        """Populations whose spikes raise the trace, given the postsynaptic population's name
+        (``()`` for ``"neuron"``: each neuron's own spikes)."""
+        return self.trace if isinstance(self.trace, tuple) else ()
 
     @property
     def gates(self) -> dict:

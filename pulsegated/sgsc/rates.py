@@ -11,7 +11,8 @@ with ``<w>`` the mean synaptic weight of a connection, data sources adding the m
 every source neuron that fires, and a pulse-gated Hebbian connection
 (:class:`~pulsegated.circuit.GatedTraceHebbian`) changing its mean weight by
 ``sign * eta * m_pre * a_post`` per unit time inside its learning windows, where ``a_post`` is the
-postsynaptic rate filtered with the rule's trace time constant (the spiking trace's mean).
+postsynaptic rate (or the summed rate of the rule's teacher populations, ``trace=``) filtered with
+the rule's trace time constant (the spiking trace's mean).
 
 Everything is integrated with the circuit's time step, in the step order of the spiking network
 (rates of this step, then the currents they drive in the next), so the two differ only by what the
@@ -115,6 +116,17 @@ class RateSimulator:
                           else int(round(float(rule.epoch) / self.dt)))})
         self._trace_tau = {pl["post"]: float(c.connections[pl["name"]].plasticity.tau)
                            for pl in self._plastic}
+        # what raises each trace: the unit's own rate, or its teachers' rates
+        self._trace_src = {}
+        for pl in self._plastic:
+            rule = c.connections[pl["name"]].plasticity
+            srcs = rule.trace_sources
+            unknown = [u for u in srcs if u not in self._index]
+            if unknown:
+                raise UsageError(f"RateSimulator: trace sources {unknown} of {pl['name']!r} "
+                                 f"are not graded units")
+            self._trace_src[pl["post"]] = ([self._index[u] for u in srcs] if srcs
+                                           else [pl["post"]])
         # data sources: per source neuron, the mean current it adds to each unit (Hz)
         self._inject = {}
         for name, conn in c.connections.items():
@@ -177,7 +189,7 @@ class RateSimulator:
                 if sign:
                     pl["acc"] += sign * pl["eta"] * m[pl["pre"]] * dt * self.a[pl["post"]]
             for k, d in post_traces.items():
-                self.a[k] = self.a[k] * d + m[k] * dt / self._trace_tau[k]
+                self.a[k] = self.a[k] * d + m[self._trace_src[k]].sum() * dt / self._trace_tau[k]
             self.I = self.I * decay + self.C @ m * dt
             add = self._pending.pop(t, None)
             if add is not None:

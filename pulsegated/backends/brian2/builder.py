@@ -31,7 +31,8 @@ Conventions
   (which reaches it through its own synapses).
 * The pulse-gated Hebbian rule (:class:`~pulsegated.circuit.GatedTraceHebbian`) adds to its
   postsynaptic (equation-neuron) group a spike trace ``a_hebb`` (``da/dt = -a / tau``, ``+1 / tau``
-  at each reset) and the learning-window state ``hebb_sign`` / ``hebb_until``, written by synapses
+  at each reset; with a population or teacher trace, ``+1 / (tau N)`` in every neuron at each
+  spike of the population or of a teacher, through synapses ``hebbtrace_<src>__<post>``) and the learning-window state ``hebb_sign`` / ``hebb_until``, written by synapses
   from the learning gates (a gate spike at ``t`` opens ``[t, t + window]``).  Each presynaptic
   spike changes its weight by ``hebb_sign * eta * a_hebb_post`` inside an open window, *then* is
   delivered with the new weight.
@@ -347,7 +348,8 @@ def _equation_group(b2, pop, hebb, kw):
                              f"for the Hebbian trace of its plastic inputs")
         eqs += b2.Equations("da_hebb/dt = -a_hebb / tau_hebb : Hz\n"
                             "hebb_sign : 1\nhebb_until : second")
-        reset = (reset + "\n" if reset else "") + "a_hebb += 1 / tau_hebb"
+        if hebb.trace == "neuron":  # (other traces are raised by the trace synapses)
+            reset = (reset + "\n" if reset else "") + "a_hebb += 1 / tau_hebb"
         ns["tau_hebb"] = hebb.tau
     group = b2.NeuronGroup(pop.size, eqs, threshold=m.threshold, reset=reset,
                            refractory=m.refractory if m.refractory is not None else False,
@@ -534,10 +536,11 @@ def _prepare_gated_trace_hebbian(rule, c, ctx):
         raise UsageError(f"connection {c.name!r}: GatedTraceHebbian plasticity needs an "
                          f"equation-neuron postsynaptic population, {c.post!r} is not one")
     prev = ctx.need(c.post).setdefault("hebb", rule)
-    if (prev.tau, prev.window, prev.gates) != (rule.tau, rule.window, rule.gates):
+    if (prev.tau, prev.window, prev.gates, prev.trace) != (rule.tau, rule.window, rule.gates,
+                                                           rule.trace):
         raise UsageError(f"population {c.post!r} receives GatedTraceHebbian connections with "
-                         f"different traces or learning gates; they must share tau, window "
-                         f"and gates")
+                         f"different traces or learning gates; they must share tau, window, "
+                         f"trace and gates")
 
     # learning gates: a gate spike opens a window and sets its sign
     def gate_synapses(ctx, post=c.post):
@@ -550,6 +553,20 @@ def _prepare_gated_trace_hebbian(rule, c, ctx):
                                  name=f"hebbgate_{gate}__{post}", **ctx.kw)
             gs.connect()
             out.append(gs)
+        sources = ((post,) if rule.trace == "population" else rule.trace_sources)
+        for src in sources:
+            # every neuron of the post population holds one shared trace: a spike of any neuron
+            # of a trace source raises it by 1 / (tau N_src) in all of them, after the plastic
+            # synapses of the same step have read it (order=1), as a neuron's own trace is
+            # raised at its reset
+            group = ctx.groups[post]
+            ts = ctx.b2.Synapses(ctx.groups[src], group,
+                                 on_pre="a_hebb_post += 1 / (tau_hebb * n_hebb)",
+                                 namespace={"tau_hebb": rule.tau,
+                                            "n_hebb": len(ctx.groups[src])},
+                                 order=1, name=f"hebbtrace_{src}__{post}", **ctx.kw)
+            ts.connect()
+            out.append(ts)
         return out
     ctx.after_groups.setdefault(("hebb", c.post), gate_synapses)
 

@@ -18,7 +18,10 @@ GATES = {"gp": (25,), "gd": (55,)}  # potentiation window from step 25, depressi
 WINDOW = 2.0  # ms = 20 steps
 
 
-def _circuit(w0):
+TEACH_STEPS = (4, 10, 29, 32, 50, 57, 59, 69)
+
+
+def _circuit(w0, trace="neuron"):
     c = Circuit("hebb", dt=DT * b2.ms)
     # a neuron that fires in the step after its drive v reaches 1 (driven by a spike train);
     # x only counts what the plastic synapses deliver
@@ -34,8 +37,13 @@ def _circuit(w0):
         c.add_source(g, 1, steps=steps)
     c.connect("pre_in", "pre", "one_to_one", 1.0)
     c.connect("post_in", "post", "one_to_one", 1.0)
+    # a teacher population of 4 neurons (neuron 0 follows its train) for trace=("teach",)
+    c.add_population("teach", 4, relay)
+    c.add_source("teach_in", 4, steps=tuple(s - 1 for s in TEACH_STEPS),
+                 indices=(0,) * len(TEACH_STEPS))
+    c.connect("teach_in", "teach", "one_to_one", 1.0)
     rule = GatedTraceHebbian(ETA, TAU * b2.ms, potentiate=("gp",), depress=("gd",),
-                             window=WINDOW * b2.ms, wmin=0.0, wmax=0.2)
+                             window=WINDOW * b2.ms, wmin=0.0, wmax=0.2, trace=trace)
     c.connect("pre", "post", "all_to_all", w0, plasticity=rule, target="x")
     return c
 
@@ -48,7 +56,12 @@ def run():
     return sim, w0
 
 
-def _replay(w0, gates=GATES, bounds=(0.0, 0.2)):
+def _trace(steps, t, scale=1.0):
+    """Trace (Hz) at step t of spikes at ``steps`` strictly before t, each adding scale / tau."""
+    return scale * sum(np.exp(-(t - tk) * DT / TAU) / (TAU * 1e-3) for tk in steps if tk < t)
+
+
+def _replay(w0, gates=GATES, bounds=(0.0, 0.2), trace="neuron"):
     """The rule written out from the spike trains: a pre spike at step t inside a window opened
     at step g (g <= t <= g + window) changes w by sign * eta * (trace of the post spikes strictly
     before t).  Returns the final weights and the weight each pre spike was delivered with."""
@@ -59,8 +72,13 @@ def _replay(w0, gates=GATES, bounds=(0.0, 0.2)):
             if s <= t <= s + round(WINDOW / DT):
                 sign = 1 if g == "gp" else -1
         for j, post_steps in enumerate((POST_STEPS, POST_STEPS, ())):
-            trace = sum(np.exp(-(t - tk) * DT / TAU) / (TAU * 1e-3) for tk in post_steps if tk < t)
-            w[0, j] = np.clip(w[0, j] + sign * ETA * trace, *bounds)
+            if trace == "neuron":      # the post neuron's own spikes
+                a = _trace(post_steps, t)
+            elif trace == "population":  # every spike of the 3 post neurons, / 3
+                a = _trace(POST_STEPS, t, 2 / 3)
+            else:                      # the teacher's spikes (one of its 4 neurons fires), / 4
+                a = _trace(TEACH_STEPS, t, 1 / 4)
+            w[0, j] = np.clip(w[0, j] + sign * ETA * a, *bounds)
         used.append(w[0, 0])
     return w, used
 
@@ -87,6 +105,28 @@ def test_weights_follow_the_rule(run):
     assert max(used) == 0.2 and used[-1] < max(used)  # up to the bound, then down
     always_open, _ = _replay(w0, {"gp": (0,), "gd": (1000,)})
     assert not np.allclose(always_open, w)
+
+
+@pytest.mark.parametrize("trace", ["population", ("teach",)])
+def test_population_and_teacher_traces_follow_the_rule(trace):
+    """With a population trace every post neuron, silent ones included, pairs with the summed
+    spikes of the population over its size; with a teacher, with the teacher's."""
+    w0 = np.full((2, 3), 0.1)
+    sim = Brian2Simulator(_circuit(w0, trace), codegen="numpy")
+    sim.run_steps(100)
+    w = sim.weights("pre__post")
+    expected, _ = _replay(w0, trace=trace)
+    np.testing.assert_allclose(w, expected, rtol=1e-9, atol=1e-12)
+    assert np.allclose(w[0], w[0, 0])  # one change for all post neurons
+    assert not np.allclose(expected, _replay(w0)[0])  # differs from the neuron's own trace
+    assert np.all(w[1] == w0[1])
+
+
+def test_bad_traces_are_refused():
+    with pytest.raises(CircuitError, match="trace source 'nope'"):
+        _circuit(np.full((2, 3), 0.1), ("nope",))
+    with pytest.raises(CircuitError, match="trace must be"):
+        _circuit(np.full((2, 3), 0.1), "teacher")
 
 
 def test_delivery_uses_the_updated_weight(run):
@@ -128,7 +168,7 @@ def test_rules_onto_one_population_must_agree():
         c.connect(pre, "post", "all_to_all", 0.1,
                   plasticity=GatedTraceHebbian(0.1, tau * b2.ms, potentiate=("gp",),
                                                window=1 * b2.ms))
-    with pytest.raises(UsageError, match="must share tau, window and gates"):
+    with pytest.raises(UsageError, match="must share tau, window, trace and gates"):
         Brian2Simulator(c, codegen="numpy")
 
 

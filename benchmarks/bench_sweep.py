@@ -8,6 +8,8 @@ Both runs start cold (no calibration or network kept from before) and must give 
 """
 
 import argparse
+import os
+import resource
 import time
 
 from machine import describe
@@ -17,12 +19,20 @@ from pulsegated.explore import studies
 from pulsegated.explore.studies import robustness_design
 
 
+def cpu_seconds() -> float:
+    """CPU time of this process and of its finished child processes (the pool's workers)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def timed(**kw):
+    """Wall time, CPU time (driver and workers) and results of one cold sweep."""
     studies._CALIBRATED.clear()  # cold start: calibrations and networks of this process dropped
     worker.clear_cache()
-    t0 = time.perf_counter()
+    c0, t0 = cpu_seconds(), time.perf_counter()
     df = sweep("sgsc_robustness", progress=False, **kw)
-    return time.perf_counter() - t0, df
+    return time.perf_counter() - t0, cpu_seconds() - c0, df
 
 
 def main():
@@ -39,17 +49,22 @@ def main():
     print(f"SGSC robustness sweep: {n_points} points (perturbations x seeds {args.seeds}), "
           f"8-stage calibrated chain, {base_n} neurons per stage, "
           f"{3 if not args.full else 5} input amplitudes per point, Brian2 numpy code generation")
-    t_serial, serial = timed(workers=1, **kw)
-    print(f"serial (this process):         {t_serial:7.1f} s", flush=True)
-    t_par, par = timed(workers=args.workers, **kw)
-    print(f"{args.workers} local worker processes:     {t_par:7.1f} s", flush=True)
+    print("load average (1 min) before: %.2f" % os.getloadavg()[0])
+    t_serial, c_serial, serial = timed(workers=1, **kw)
+    print(f"serial (this process):       {t_serial:7.1f} s wall, {c_serial:7.1f} s CPU "
+          f"({c_serial / t_serial:.2f} cores busy)", flush=True)
+    t_par, c_par, par = timed(workers=args.workers, **kw)
+    print(f"{args.workers} local worker processes:   {t_par:7.1f} s wall, {c_par:7.1f} s CPU "
+          f"({c_par / t_par:.2f} cores busy)", flush=True)
+    print("load average (1 min) after: %.2f (other work on the machine shares the cores)"
+          % os.getloadavg()[0])
     same = serial["mae"].tolist() == par["mae"].tolist()
     failed = int(serial["error"].notna().sum() + par["error"].notna().sum())
     print(f"speed-up: {t_serial / t_par:.2f}x on {args.workers} workers "
           f"(same numbers: {'yes' if same else 'NO'}, failed points: {failed})")
     setups = par.groupby(["worker", "n", "phases"]).ngroups
-    print(f"set-ups on the workers: {setups} (one per worker and chain size / phases), "
-          f"set-up time {par['setup_s'].sum():.1f} s of {par['wall_s'].sum():.1f} s worker time")
+    print(f"networks built on the workers: {setups} (one per worker and chain size / phases); "
+          f"calibrations: once per chain, in the study's prepare step")
 
 
 if __name__ == "__main__":

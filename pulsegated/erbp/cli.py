@@ -9,6 +9,7 @@ are printed afterwards.
 from __future__ import annotations
 
 import json
+import sys
 
 from pulsegated.errors import UsageError
 
@@ -104,3 +105,19 @@ def run(args) -> int:
                   f"{100 * rec['test_error']:.2f}%", flush=True)
         reference_rows(config, log=ref)
     return 0
+
+
+def main(argv=None) -> int:
+    """``python -m pulsegated.erbp.cli ...``: this sub-command on its own (same options)."""
+    from pulsegated.cli import _Parser
+    parser = _Parser(prog="pulsegated erbp", description=HELP)
+    add_arguments(parser)
+    try:
+        return run(parser.parse_args(argv))
+    except UsageError as e:
+        print(f"pulsegated erbp: error: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

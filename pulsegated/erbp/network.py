@@ -49,6 +49,10 @@ __all__ = ["ERBPNetwork", "ChunkResult", "CODEGEN", "POPULATIONS"]
 
 #: code generation targets of the runtime device
 CODEGEN = ("cython", "numpy")
+#: order of the spike deliveries within one step: the error neurons take the label's spikes,
+#: then the prediction's; the plastic synapses update and deliver; the error spikes reach the
+#: dendrites last (so the rule reads U before this step's error spikes)
+PATHWAY_ORDER = {"label_err": -4, "pred_err": -3, "w_in": -2, "w_units": -2, "err_dend": 1}
 #: populations whose spikes :meth:`ERBPNetwork.run_samples` counts
 POPULATIONS = ("data", "label", "hidden", "prediction", "error+", "error-")
 
@@ -216,7 +220,7 @@ class ERBPNetwork:
             # -- plastic synapses
             sc = _model.plastic_synapse(p)
             self.w_in = b2.Synapses(self.inputs, self.units, model=sc.model, on_pre=sc.on_pre,
-                                    namespace=dict(sc.namespace), name=f"{n}_w_in", order=0, **kw)
+                                    namespace=dict(sc.namespace), name=f"{n}_w_in", **kw)
             i0, j0 = np.meshgrid(np.arange(self.n_in), np.arange(weights[0].shape[1]),
                                  indexing="ij")
             self._idx_in = (i0.ravel(), j0.ravel())
@@ -235,7 +239,7 @@ class ERBPNetwork:
                     self._idx_units.append((ii.ravel(), jj.ravel()))
                 self.w_units = b2.Synapses(self.units, self.units, model=sc.model,
                                            on_pre=sc.on_pre, namespace=dict(sc.namespace),
-                                           name=f"{n}_w_units", order=0, **kw)
+                                           name=f"{n}_w_units", **kw)
                 self.w_units.connect(i=np.concatenate(pre), j=np.concatenate(post))
                 objects.append(self.w_units)
             self.set_weights(weights)
@@ -264,12 +268,15 @@ class ERBPNetwork:
                     pre.append(kk.ravel() + base)
                     post.append(jj.ravel() + self.offsets[layer])
                     wd.append(sign * self.G[:h].T.ravel())
-            # error spikes reach the dendrites after the step's forward spikes (order=1)
             self.err_dend = b2.Synapses(self.errors, self.units, model=sd.model, on_pre=sd.on_pre,
-                                        namespace={}, name=f"{n}_err_dend", order=1, **kw)
+                                        namespace={}, name=f"{n}_err_dend", **kw)
             self.err_dend.connect(i=np.concatenate(pre), j=np.concatenate(post))
             self.err_dend.w = np.concatenate(wd) * b2.volt
             objects += [self.label_err, self.pred_err, self.err_dend]
+            # order of the spike deliveries within a step (the "synapses" slot)
+            for syn in (self.label_err, self.pred_err, self.w_in, self.w_units, self.err_dend):
+                if syn is not None:
+                    syn.pre.order = PATHWAY_ORDER[syn.name[len(n) + 1:]]
             self.error_objects = [self.errors, self.label_err, self.pred_err, self.err_dend]
             # -- eRBP shot noise
             self.noise = None

@@ -20,7 +20,7 @@ training sample (forward and backward over every weight matrix), the comparison 
 
 from __future__ import annotations
 
-__all__ = ["training_synops", "test_synops", "gpu_macs"]
+__all__ = ["training_synops", "inference_synops", "gpu_macs"]
 
 
 def training_synops(spikes: dict, hidden_spikes, sizes) -> int:
@@ -51,7 +51,7 @@ def training_synops(spikes: dict, hidden_spikes, sizes) -> int:
     return total
 
 
-def test_synops(spikes: dict, hidden_spikes, sizes) -> int:
+def inference_synops(spikes: dict, hidden_spikes, sizes) -> int:
     """SynOps of the forward pass only (test), for the spike counts given (summed)."""
     sizes = [int(s) for s in sizes]
     fan = sizes[1:]

@@ -339,12 +339,12 @@ class ERBPTrainer:
     # ------------------------------------------------------------------------------ running
     def evaluate(self, n: int | None = None) -> dict:
         """Test error and SynOps per sample on the first ``n`` test images (learning off)."""
-        from pulsegated.erbp.synops import test_synops
+        from pulsegated.erbp.synops import inference_synops
         n = len(self.Xte) if n is None else min(n, len(self.Xte))
         r = self.net.run_samples(self.Xte[:n], train=False)
         wrong = readout_errors(r.counts, self.yte[:n])
         return {"test_error": float(wrong.mean()), "test_samples": int(n),
-                "synops_per_test_sample": test_synops(r.spikes, r.hidden_spikes, self.sizes) / n,
+                "synops_per_test_sample": inference_synops(r.spikes, r.hidden_spikes, self.sizes) / n,
                 "test_seconds": r.seconds, "ms_per_test_sample": 1000 * r.seconds / n,
                 "silent_test_samples": float((r.counts.max(axis=1) == 0).mean())}
 

@@ -1,0 +1,186 @@
+"""The spiking network against the rule, the error neurons and blank-out written out by hand.
+
+Small circuits built with :class:`~pulsegated.erbp.network.ERBPNetwork` itself (the code that
+trains MNIST), recorded with extra monitors and replayed step by step in numpy.
+"""
+
+import numpy as np
+import pytest
+
+brian2 = pytest.importorskip("brian2")
+from brian2 import StateMonitor, SpikeMonitor  # noqa: E402
+
+from pulsegated.erbp.network import ERBPNetwork  # noqa: E402
+from pulsegated.erbp.params import ERBPParams  # noqa: E402
+from pulsegated.erbp.weights import levels_grid  # noqa: E402
+
+# short samples, 1 ms steps: small and fast; the rule does not depend on these
+SHORT = dict(dt=1e-3, sample_duration=0.1, learn_off=0.02)
+
+
+def _monitor(net, obj, var, when, name):
+    m = StateMonitor(obj, var, record=True, clock=net.clock, when=when,
+                     codeobj_class=obj.codeobj_class, name=f"{net.name}_{name}")
+    net.net.add(m)
+    return m
+
+
+def _spikes(net, group, name):
+    m = SpikeMonitor(group, codeobj_class=group.codeobj_class,
+                     name=f"{net.name}_{name}")
+    net.net.add(m)
+    return m
+
+
+def _steps(mon, net):
+    return np.rint(np.asarray(mon.t_) / net.params.dt).astype(np.int64)
+
+
+@pytest.mark.parametrize("codegen", ["cython", "numpy"])
+def test_rule_on_a_three_neuron_circuit_matches_the_rule_by_hand(codegen):
+    """Two data neurons -> one prediction neuron (its label neuron drives error+ -> U).
+
+    By hand: for each data spike (in synapse order), if the learning window is open and
+    b_min < I < b_max (I including the spikes delivered before it in the step), w += eta * U,
+    then I += w (the new weight is delivered).
+    """
+    p = ERBPParams(algorithm="erbp", eta=0.05, boxcar=(-1.0, 0.4), **SHORT)
+    net = ERBPNetwork([np.array([[0.3], [0.2]])], np.zeros((1, 1)), p, codegen=codegen,
+                      chunk=3, seed=11, name=f"rule_{codegen}")
+    spk = _spikes(net, net.inputs, "in_spikes")
+    before = _monitor(net, net.units, ["I", "U"], "before_synapses", "before")
+    after = _monitor(net, net.units, "I", "after_synapses", "after")
+    w_after = _monitor(net, net.w_in, "w", "after_synapses", "w_after")
+    X = np.ones((3, 2))
+    net.run_samples(X, labels=np.zeros(3, dtype=int), train=True)
+
+    n_steps = 3 * p.steps_per_sample
+    I0 = np.asarray(before.I_)[0]
+    U0 = np.asarray(before.U_)[0]
+    I1 = np.asarray(after.I_)[0]
+    W_rec = np.asarray(w_after.w_)  # (2, steps)
+    assert len(I0) == n_steps
+    sp_steps, sp_idx = _steps(spk, net), np.asarray(spk.i)
+    data = sp_idx < 2
+    sp_steps, sp_idx = sp_steps[data], sp_idx[data]
+    w = np.array([0.3, 0.2])
+    inside = outside = closed = 0
+    for s in range(n_steps):
+        I = I0[s]
+        for j in np.sort(sp_idx[sp_steps == s]):  # synapse order: presynaptic index
+            window = s % p.steps_per_sample >= p.learn_off_steps
+            if window and -1.0 < I < 0.4:
+                w[j] += p.eta * U0[s]
+                inside += 1
+            elif window:
+                outside += 1
+            else:
+                closed += 1
+            I += w[j]
+        np.testing.assert_allclose(W_rec[:, s], w, rtol=0, atol=1e-12, err_msg=f"step {s}")
+        np.testing.assert_allclose(I1[s], I, rtol=0, atol=1e-12, err_msg=f"step {s}")
+    # the test covered every branch, and the weights did move
+    assert inside > 10 and outside > 10 and closed > 5
+    assert np.abs(w - [0.3, 0.2]).max() > 1e-3
+    np.testing.assert_allclose(net.weights()[0][:, 0], w, atol=1e-12)
+
+
+def test_no_learning_at_test_time_and_label_silent():
+    p = ERBPParams(algorithm="erbp", eta=0.05, **SHORT)
+    net = ERBPNetwork([np.array([[0.3], [0.2]])], np.zeros((1, 1)), p, chunk=2, seed=3,
+                      name="testmode")
+    r = net.run_samples(np.ones((2, 2)), train=False)
+    np.testing.assert_array_equal(net.weights()[0], [[0.3], [0.2]])
+    assert r.spikes["label"] == 0 and r.spikes["error+"] == 0 and r.spikes["data"] > 0
+
+
+def test_error_neurons_are_sigma_delta_counters():
+    """error± against their definition, replayed step by step from the recorded input spikes:
+    at each step the threshold is tested on x (spike if x >= 0.1), then every label / prediction
+    spike adds ±0.09 with x clipped at 0, then a neuron that spiked subtracts 0.1."""
+    p = ERBPParams(algorithm="erbp", eta=0.0, **SHORT)
+    # 2 classes; strong weights from 2 data neurons onto prediction 1 only
+    W = np.array([[0.0, 0.6], [0.0, 0.6]])
+    net = ERBPNetwork([W], np.zeros((1, 2)), p, chunk=4, seed=5, name="sigmadelta")
+    s_in = _spikes(net, net.inputs, "in")
+    s_u = _spikes(net, net.units, "u")
+    s_e = _spikes(net, net.errors, "e")
+    labels = np.array([0, 1, 0, 1])
+    net.run_samples(np.ones((4, 2)), labels=labels, train=True)
+    n_steps = 4 * p.steps_per_sample
+    lab_steps, lab_i = _steps(s_in, net), np.asarray(s_in.i)
+    keep = lab_i >= 2
+    lab_steps, lab_k = lab_steps[keep], lab_i[keep] - 2
+    pred_steps, pred_k = _steps(s_u, net), np.asarray(s_u.i)
+    x = np.zeros(4)  # e+0, e+1, e-0, e-1
+    expected = []
+    for s in range(n_steps):
+        if s % p.steps_per_sample == 0:
+            x[:] = 0.0
+        fire = x >= 0.1
+        for k in lab_k[lab_steps == s]:
+            x[k] = max(x[k] + 0.09, 0.0)
+            x[2 + k] = max(x[2 + k] - 0.09, 0.0)
+        for k in pred_k[pred_steps == s]:
+            x[k] = max(x[k] - 0.09, 0.0)
+            x[2 + k] = max(x[2 + k] + 0.09, 0.0)
+        for n in np.flatnonzero(fire):
+            x[n] -= 0.1
+            expected.append((s, n))
+    got = sorted(zip(_steps(s_e, net).tolist(), np.asarray(s_e.i).tolist()))
+    assert got == sorted(expected)
+    # rates: error+ of the label class ~ 0.9 (label - prediction) spikes; the prediction of
+    # class 1 fires often, so error-1 is busy and error+1 silent unless the label is 1
+    counts = np.bincount(np.asarray(s_e.i), minlength=4)
+    assert counts[2 + 1] > 0 and counts[0] > 0
+    n_lab0 = np.sum(lab_k == 0)
+    n_pred0 = np.sum(pred_k == 0)
+    assert abs(counts[0] - 0.9 * (n_lab0 - n_pred0)) <= 2 * 2 + 0.1 * n_lab0
+
+
+def test_blank_out_transmits_with_probability_p_and_learns_only_on_transmitted_spikes():
+    p = ERBPParams(algorithm="perbp", eta=0.02, p_transmit=0.65, boxcar=(-5.0, 5.0), **SHORT)
+    K = 200
+    rng = np.random.default_rng(0)
+    W = [np.full((1, K), 0.02), np.zeros((K, 2))]
+    G = np.column_stack([np.ones(K), -np.ones(K)]) * 0.5  # mean-centred over 2 classes
+    net = ERBPNetwork(W, G, p, chunk=2, seed=7, name="blankout")
+    spk = _spikes(net, net.inputs, "in")
+    Ib = _monitor(net, net.units, ["I", "U"], "before_synapses", "before")
+    Ia = _monitor(net, net.units, "I", "after_synapses", "after")
+    wb = _monitor(net, net.w_in, "w", "before_synapses", "wb")
+    wa = _monitor(net, net.w_in, "w", "after_synapses", "wa")
+    net.run_samples(np.ones((2, 1)), labels=np.zeros(2, dtype=int), train=True)
+    steps = _steps(spk, net)[np.asarray(spk.i) == 0]
+    assert len(steps) > 20
+    I_b, I_a = np.asarray(Ib.I_)[:K], np.asarray(Ia.I_)[:K]
+    U_b = np.asarray(Ib.U_)[:K]
+    w_b, w_a = np.asarray(wb.w_), np.asarray(wa.w_)
+    tx = np.abs(I_a[:, steps] - I_b[:, steps]) > 0  # delivered
+    dw = w_a[:, steps] - w_b[:, steps]
+    assert np.all(w_a != 0)  # so a delivered spike always changes I
+    n = tx.size
+    frac = tx.mean()
+    assert abs(frac - 0.65) < 4 * np.sqrt(0.65 * 0.35 / n), (frac, n)
+    # no change on blanked-out spikes; on transmitted spikes in the window, eta * U
+    assert np.all(dw[~tx] == 0)
+    window = (steps % p.steps_per_sample) >= p.learn_off_steps
+    expect = p.eta * U_b[:, steps] * window[None, :]
+    np.testing.assert_allclose(dw[tx], expect[tx], atol=1e-12)
+    assert np.count_nonzero(dw[tx]) > 100
+    # the delivered amount is the updated weight
+    np.testing.assert_allclose((I_a - I_b)[:, steps][tx], w_a[:, steps][tx], atol=1e-12)
+    del rng
+
+
+def test_eight_bit_weights_stay_on_256_levels():
+    p = ERBPParams(algorithm="erbp", eta=0.05, bits=8, weight_max=1.0, **SHORT)
+    lo, step = levels_grid(256, 1.0)
+    W0 = [lo + step * np.array([[150.0, 100.0], [120.0, 90.0], [130.0, 140.0]])]
+    net = ERBPNetwork(W0, np.zeros((1, 2)), p, chunk=4, seed=2, name="eightbit")
+    net.run_samples(np.ones((4, 3)), labels=np.array([0, 1, 0, 1]), train=True)
+    W = net.weights()[0]
+    k = (W - lo) / step
+    np.testing.assert_allclose(k, np.rint(k), atol=1e-6)
+    assert k.min() >= 0 and k.max() <= 255
+    assert not np.allclose(W, W0[0])  # it learned

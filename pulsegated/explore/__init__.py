@@ -11,7 +11,7 @@ DataFrame.
 * :mod:`~pulsegated.explore.spec`: :class:`SweepSpec`, TOML specifications, checks
 * :mod:`~pulsegated.explore.store`: :class:`ResultStore`
 * :mod:`~pulsegated.explore.worker`, :mod:`~pulsegated.explore.executors`: where points run
-* :mod:`~pulsegated.explore.sweep`: :func:`sweep`
+* :mod:`~pulsegated.explore.driver`: :func:`sweep`, the driver
 * :mod:`~pulsegated.explore.studies`: the package's studies (``sgsc_robustness``,
   ``graded_chain``)
 * :mod:`~pulsegated.explore.cli`: ``pulsegated sweep SPEC.toml``
@@ -28,7 +28,7 @@ from pulsegated.explore.design import Grid, LatinHypercube, RandomDesign, Range,
 from pulsegated.explore.spec import SweepSpec, load_spec, plan
 from pulsegated.explore.store import ResultStore
 from pulsegated.explore.study import Study, register_study, registered_studies
-from pulsegated.explore.sweep import sweep
+from pulsegated.explore.driver import sweep
 
 __all__ = ["Grid", "LatinHypercube", "RandomDesign", "Range", "Union", "SweepSpec", "load_spec",
            "plan", "ResultStore", "Study", "register_study", "registered_studies", "sweep"]

@@ -37,7 +37,7 @@ def run(args) -> int:
     from pulsegated.errors import UsageError
     from pulsegated.explore.spec import load_spec, plan
     from pulsegated.explore.study import registered_studies
-    from pulsegated.explore.sweep import run_plan
+    from pulsegated.explore.driver import run_plan
 
     if args.list:
         studies = registered_studies()

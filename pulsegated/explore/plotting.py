@@ -18,7 +18,7 @@ def plot_heatmap(df, x: str, y: str, metric: str, xlabel: str, ylabel: str, labe
     Parameters
     ----------
     df : pandas.DataFrame
-        Sweep results (:func:`~pulsegated.explore.sweep.sweep`); failed points are left out.
+        Sweep results (:func:`~pulsegated.explore.driver.sweep`); failed points are left out.
     x, y : str
         The two swept parameters (columns) on the horizontal and vertical axes.
     metric : str

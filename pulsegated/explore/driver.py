@@ -119,8 +119,11 @@ def _executor(stack, client, workers, n_tasks):
     from pulsegated.explore import executors
 
     if isinstance(client, str):
-        from distributed import Client
-
+        try:
+            from distributed import Client
+        except ImportError:
+            raise UsageError("scheduler: dask.distributed is not installed; "
+                             'pip install -e ".[explore]"') from None
         try:
             client = stack.enter_context(Client(client, set_as_default=False, timeout="30s"))
         except (OSError, TimeoutError) as e:

@@ -196,7 +196,7 @@ def _run_points(p: Plan, todo, results, run, prepared, prepare_errors, progress:
             bar.update(1)
         else:
             tasks.append(Task(j, execute_point, (p.study_ref, j.config, j.point,
-                                                 prepared.get(k))))
+                                                 prepared.get(k)), group=k))
     if errors:
         bar.set_postfix(failed=errors, refresh=False)
     if not tasks:

@@ -11,9 +11,13 @@ Worker deaths (a process killed, out of memory, ``os._exit`` inside a point):
 * **dask**: the scheduler reruns the points the dead worker held on the others (and the
   nanny starts a new worker); a point that took ``distributed.scheduler.allowed-failures``
   workers down with it comes back as ``KilledWorker`` and is recorded as failed.
-* **local pool**: a dead process breaks the whole :class:`~concurrent.futures.ProcessPoolExecutor`;
-  a new pool reruns each point that was running then, one at a time, and a point that kills
-  the pool :data:`MAX_DEATHS` times on its own is recorded as failed.
+* **local processes**: each worker process is its own one-process executor, so a death names
+  the task that was running on it; a new process replaces it, the task is rerun, and a task
+  that kills its process :data:`MAX_DEATHS` times is recorded as failed.
+
+Local processes keep **affinity**: a free process takes the next task of the group (set-up
+configuration) it ran last, then a group no other process is working on, so each structure is
+set up on as few processes as possible (dask places tasks by its own rules).
 """
 
 from __future__ import annotations
@@ -29,11 +33,15 @@ __all__ = ["Task", "LocalPool", "run_serial", "run_local", "run_dask", "MAX_DEAT
 
 
 class Task(NamedTuple):
-    """``fn(*args)`` to run on a worker; ``item`` (e.g. the job) comes back with the result."""
+    """``fn(*args)`` to run on a worker; ``item`` (e.g. the job) comes back with the result.
+
+    ``group``: tasks of one group share a worker's set-up (local processes keep them together).
+    """
 
     item: Any
     fn: Callable
     args: tuple
+    group: Any = None
 
 #: times a point may take a local worker process down with it before it is recorded as failed
 MAX_DEATHS = 3
@@ -56,35 +64,35 @@ def run_serial(tasks):
 
 
 class LocalPool:
-    """Local worker processes, kept across calls of :func:`run_local` and renewed when broken.
+    """Local worker processes, each a one-process executor, kept across :func:`run_local` calls.
 
     Parameters
     ----------
     workers : int
-        Number of processes.
+        Number of processes (started on first use, replaced when one dies).
     """
 
     def __init__(self, workers: int):
         self.workers = workers
-        self._pool = None
+        self._slots = [None] * workers
 
-    def get(self) -> ProcessPoolExecutor:
-        """The pool (started on first use)."""
-        if self._pool is None:
+    def get(self, k: int) -> ProcessPoolExecutor:
+        """The executor of process ``k``."""
+        if self._slots[k] is None:
             ctx = multiprocessing.get_context(START_METHOD)
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx)
-        return self._pool
+            self._slots[k] = ProcessPoolExecutor(max_workers=1, mp_context=ctx)
+        return self._slots[k]
 
-    def renew(self) -> ProcessPoolExecutor:
-        """A new pool in place of a broken one."""
-        self.close()
-        return self.get()
+    def renew(self, k: int) -> None:
+        """Replace process ``k`` (after it died)."""
+        if self._slots[k] is not None:
+            self._slots[k].shutdown(wait=True, cancel_futures=True)
+            self._slots[k] = None
 
     def close(self) -> None:
-        """Stop the processes (running tasks finish, queued ones are dropped)."""
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+        """Stop the processes (running tasks finish first)."""
+        for k in range(self.workers):
+            self.renew(k)
 
     def __enter__(self):
         return self
@@ -93,51 +101,69 @@ class LocalPool:
         self.close()
 
 
+class _Queue:
+    """Tasks by group, in order; hands a free process a task of its own group if it can."""
+
+    def __init__(self, tasks):
+        self.groups = {}
+        for task in tasks:
+            self.groups.setdefault(task.group, deque()).append(task)
+
+    def __bool__(self):
+        return bool(self.groups)
+
+    def push_front(self, task) -> None:
+        self.groups[task.group] = deque([task, *self.groups.get(task.group, ())])
+
+    def pop(self, last, busy) -> Task:
+        """Next task for a process whose last group was ``last``; ``busy``: others' groups."""
+        if last in self.groups:
+            group = last
+        else:  # a group nobody works on, else share the first one
+            group = next((g for g in self.groups if g not in busy), next(iter(self.groups)))
+        tasks = self.groups[group]
+        task = tasks.popleft()
+        if not tasks:
+            del self.groups[group]
+        return task
+
+
 def run_local(tasks, pool: LocalPool):
-    """Run the tasks on a :class:`LocalPool`, at most one task per process in flight.
+    """Run the tasks on a :class:`LocalPool`, one task per process at a time, with affinity.
 
     Parameters
     ----------
     tasks : sequence of Task
     pool : LocalPool
     """
-    queue, suspects = deque(tasks), deque()
+    queue = _Queue(tasks)
     deaths = {}
-    while queue or suspects:
-        executor = pool.get()
-        if suspects:  # a task that was running when a process died: run it alone
-            task = suspects.popleft()
+    last = [None] * pool.workers
+    running = {}  # future -> (process, task)
+    while queue or running:
+        free = [k for k in range(pool.workers) if k not in {v[0] for v in running.values()}]
+        for k in free:
+            if not queue:
+                break
+            busy = {t.group for _, t in running.values()}
+            task = queue.pop(last[k], busy)
+            running[pool.get(k).submit(task.fn, *task.args)] = (k, task)
+            last[k] = task.group
+        done, _ = wait(running, return_when=FIRST_COMPLETED)
+        for fut in done:
+            k, task = running.pop(fut)
             try:
-                result = executor.submit(task.fn, *task.args).result()
-            except BrokenProcessPool:
-                pool.renew()
+                result = fut.result()
+            except BrokenProcessPool:  # the process died running this task
+                pool.renew(k)
+                last[k] = None
                 deaths[id(task)] = deaths.get(id(task), 0) + 1
                 if deaths[id(task)] >= MAX_DEATHS:
                     yield task.item, _died(deaths[id(task)])
                 else:
-                    suspects.appendleft(task)
+                    queue.push_front(task)
                 continue
             yield task.item, result
-            continue
-        running = {}
-        broken = False
-        while (queue or running) and not broken:
-            while queue and len(running) < pool.workers:
-                task = queue.popleft()
-                running[executor.submit(task.fn, *task.args)] = task
-            done, _ = wait(running, return_when=FIRST_COMPLETED)
-            for fut in done:
-                task = running.pop(fut)
-                try:
-                    result = fut.result()
-                except BrokenProcessPool:
-                    suspects.append(task)
-                    broken = True
-                    continue
-                yield task.item, result
-        if broken:  # every task in flight may have been the one that killed the process
-            suspects.extend(running.values())
-            pool.renew()
 
 
 def run_dask(tasks, client):

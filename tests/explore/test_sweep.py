@@ -148,3 +148,18 @@ def test_failed_prepare_fails_its_points_only(tmp_path):
     assert all("prepare step failed" in e and "calibration diverged" in e
                for e in df[df["size"] == 2].error)
     assert calls(tmp_path, "run") == 2
+
+
+def test_local_processes_keep_to_their_group():
+    """A free process takes its last group's next task, else a group nobody works on."""
+    from pulsegated.explore.executors import Task, _Queue
+
+    q = _Queue([Task(i, None, (), group=g) for i, g in enumerate("AAABBC")])
+    a = q.pop(None, busy=set())
+    b = q.pop(None, busy={"A"})
+    assert (a.item, b.item) == (0, 3)
+    assert q.pop("A", busy={"B"}).item == 1 and q.pop("B", busy={"A"}).item == 4
+    assert q.pop("B", busy={"A"}).item == 5  # B done: C, which nobody works on
+    q.push_front(b)
+    assert q.pop("C", busy={"A"}).item == 3  # C done: the task pushed back, in B (free)
+    assert q.pop("C", busy={"A"}).item == 2 and not q

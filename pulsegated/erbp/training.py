@@ -343,8 +343,9 @@ class ERBPTrainer:
         n = len(self.Xte) if n is None else min(n, len(self.Xte))
         r = self.net.run_samples(self.Xte[:n], train=False)
         wrong = readout_errors(r.counts, self.yte[:n])
+        synops = inference_synops(r.spikes, r.hidden_spikes, self.sizes)
         return {"test_error": float(wrong.mean()), "test_samples": int(n),
-                "synops_per_test_sample": inference_synops(r.spikes, r.hidden_spikes, self.sizes) / n,
+                "synops_per_test_sample": synops / n,
                 "test_seconds": r.seconds, "ms_per_test_sample": 1000 * r.seconds / n,
                 "silent_test_samples": float((r.counts.max(axis=1) == 0).mean())}
 

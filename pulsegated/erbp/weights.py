@@ -58,7 +58,7 @@ def feedback_matrix(n_hidden: int, n_classes: int, rng: np.random.Generator) -> 
 
 
 def levels_grid(levels: int, weight_max: float) -> tuple[float, float]:
-    """``(lowest level, step)`` of ``levels`` weights evenly spaced on ``[-weight_max, weight_max]``."""
+    """``(lowest level, step)`` of ``levels`` weights spaced evenly on ``±weight_max``."""
     return -float(weight_max), 2.0 * float(weight_max) / (int(levels) - 1)
 
 

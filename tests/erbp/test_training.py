@@ -1,0 +1,104 @@
+"""The training driver and the ``erbp`` sub-command: checks before any simulation, resume, and
+learning end to end."""
+
+import json
+
+import numpy as np
+import pytest
+
+from pulsegated.cli import _Parser
+from pulsegated.erbp import cli
+from pulsegated.erbp.training import (ERBPConfig, ERBPTrainer, balanced_order, readout_errors)
+from pulsegated.errors import UsageError
+
+
+def _args(*argv):
+    p = _Parser(prog="pulsegated erbp")
+    cli.add_arguments(p)
+    return p.parse_args(list(argv))
+
+
+@pytest.mark.parametrize("argv, flag", [
+    (["--hidden", "0"], "--hidden"),
+    (["--epochs", "0"], "--epochs"),
+    (["--max-samples", "-3"], "--max-samples"),
+    (["--seed", "-1"], "--seed"),
+    (["--dt", "2"], "--dt"),
+    (["--dt", "0.3"], "--dt"),
+    (["--dt", "-1"], "--dt"),
+    (["--resume"], "--resume"),
+    (["--chunk", "0"], "--chunk"),
+    (["--eval-test", "0"], "--eval-test"),
+    (["--data-dir", "/nonexistent/folder"], "--data-dir"),
+])
+def test_bad_input_names_the_flag_before_anything_runs(argv, flag):
+    with pytest.raises(UsageError, match=flag):
+        cli.config_from_args(_args(*argv))
+
+
+def test_parser_refuses_unknown_choices():
+    for argv in (["--algorithm", "bp"], ["--bits", "4"], ["--dataset", "cifar"]):
+        with pytest.raises(UsageError):
+            _args(*argv)
+
+
+def test_defaults_are_the_authors_784_100_10_at_01_ms():
+    c = cli.config_from_args(_args())
+    assert c.hidden == (100,) and c.algorithm == "erbp" and c.dataset == "mnist"
+    assert c.dt == pytest.approx(1e-4)
+    assert c.params().steps_per_sample == 2500
+    c2 = cli.config_from_args(_args("--hidden", "200", "--hidden", "200", "--bits", "8"))
+    assert c2.hidden == (200, 200) and c2.params().levels == 256
+
+
+def test_balanced_order_and_readout():
+    rng = np.random.default_rng(0)
+    y = np.repeat(np.arange(10), 30)
+    o = balanced_order(rng, y, 100)
+    assert len(o) == 100 and len(set(o)) == 100
+    assert np.all(np.bincount(y[o], minlength=10) == 10)
+    counts = np.array([[0, 3, 1], [2, 2, 0], [0, 0, 0], [5, 1, 1]])
+    np.testing.assert_array_equal(readout_errors(counts, np.array([1, 0, 0, 0])),
+                                  [False, True, True, False])  # ties and silence are errors
+
+
+def _small(tmp_path, **kw):
+    base = dict(dataset="builtin", hidden=(20,), epochs=2, max_samples=20, dt=1e-3,
+                eval_test=10, chunk=10, checkpoint_every=10, out=str(tmp_path / "run"))
+    base.update(kw)
+    return ERBPConfig(**base)
+
+
+def test_interrupted_run_resumes_where_it_stopped(tmp_path):
+    t = ERBPTrainer(_small(tmp_path), log=lambda m: None)
+    t.run(stop_after_samples=30)  # epoch 1 (20) + half of epoch 2
+    ck_run = json.loads((tmp_path / "run" / "run.json").read_text())
+    assert ck_run["identity"]["hidden"] == [20]
+    with pytest.raises(UsageError, match="already holds a run"):
+        ERBPTrainer(_small(tmp_path), log=lambda m: None)
+    with pytest.raises(UsageError, match="different run"):
+        ERBPTrainer(_small(tmp_path, resume=True, seed=1), log=lambda m: None)
+    t2 = ERBPTrainer(_small(tmp_path, resume=True), log=lambda m: None)
+    assert (t2.epoch, t2.position, t2.samples) == (1, 10, 30)
+    hist = t2.run()
+    assert [h["epoch"] for h in hist] == [1, 2]
+    assert hist[-1]["samples"] == 40
+    for key in ("test_error", "synops_per_train_sample", "synops_per_test_sample",
+                "ms_per_train_sample", "test_error_last5", "train_seconds"):
+        assert key in hist[-1]
+    assert (tmp_path / "run" / "final.npz").is_file()
+    assert hist[-1]["synops_per_train_sample"] > hist[-1]["synops_per_test_sample"] * 0.5
+
+
+@pytest.mark.long
+def test_spiking_network_learns_builtin_digits():
+    """1000 samples of the built-in 20x20 digits: the test error must fall far below chance
+    (90 %); it does not without learning (eta = 0 stays near chance)."""
+    cfg = ERBPConfig(dataset="builtin", hidden=(100,), epochs=1, max_samples=1000, dt=1e-3,
+                     eval_test=300, chunk=100, checkpoint_every=1000)
+    rec = ERBPTrainer(cfg, log=lambda m: None).run()[-1]
+    assert rec["test_error"] < 0.5, rec["test_error"]
+    still = ERBPConfig(dataset="builtin", hidden=(100,), epochs=1, max_samples=100, dt=1e-3,
+                       eval_test=300, chunk=100, param_overrides={"eta": 0.0})
+    rec0 = ERBPTrainer(still, log=lambda m: None).run()[-1]
+    assert rec0["test_error"] > 0.7, rec0["test_error"]

@@ -2,7 +2,14 @@
 
 The file names a registered study and its design (:mod:`pulsegated.explore.spec`).  Results go
 to ``OUT/results.sqlite`` (resumed by a rerun) and ``OUT/results.csv`` (written atomically at the
-end); ``OUT`` defaults to ``<SPEC folder>/<SPEC name>-results``.
+end); ``OUT`` defaults to ``<SPEC folder>/<SPEC name>-results``.  The exit status is 1 when a
+point failed (its error text is in the results), 2 for bad input (nothing runs).
+
+Example (the SGSC robustness figure's sweep,
+:data:`pulsegated.explore.studies.ROBUSTNESS_TOML`)::
+
+    pulsegated sweep robustness.toml --workers 2
+    pulsegated sweep robustness.toml --scheduler tcp://host:8786   # a dask.distributed cluster
 """
 
 from __future__ import annotations

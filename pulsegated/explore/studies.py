@@ -5,6 +5,7 @@
   calibrated 8-stage chain under onset jitter, weight spread and population size, per seed.
   :func:`robustness_design` is the figure's design, :func:`robustness_table` turns the results
   into the figure's table.
+  The figure's sweep as a specification for ``pulsegated sweep`` is :data:`ROBUSTNESS_TOML`.
 * ``graded_chain``: any of coupling, jitter, weight spread, phases, sizes and time constants of
   the calibrated graded chain, e.g. two of them for a heatmap.
 
@@ -20,7 +21,29 @@ from pulsegated.explore.design import Grid, Union
 from pulsegated.explore.study import Study, register_study
 
 __all__ = ["SgscRobustness", "GradedChainStudy", "robustness_design", "robustness_table",
-           "remember_calibration"]
+           "remember_calibration", "ROBUSTNESS_TOML"]
+
+#: The robustness figure's sweep (:func:`robustness_design` with 1000 neurons, 5 seeds) as a
+#: TOML specification: save it as ``robustness.toml`` and run ``pulsegated sweep robustness.toml``.
+ROBUSTNESS_TOML = """\
+study = "sgsc_robustness"
+seeds = [0, 1, 2, 3, 4]
+
+[fixed]
+base_n = 1000
+
+[[design]]
+kind = "grid"
+parameters = {jitter_ms = [0.0, 0.05, 0.1, 0.2, 0.5], n = [1000]}
+
+[[design]]
+kind = "grid"
+parameters = {weight_spread = [0.0, 0.1, 0.3, 0.5], n = [1000]}
+
+[[design]]
+kind = "grid"
+parameters = {n = [100, 200, 500, 1000], phases = ["even", "random"]}
+"""
 
 #: calibrated couplings of this process: GradedChainParams (S = 1 start) -> calibrated params
 _CALIBRATED: dict = {}

@@ -24,6 +24,16 @@ def test_robustness_design_is_the_figures_points():
     assert {"jitter_ms": 0.0, "n": 500, "weight_spread": 0.0, "phases": "random"} in points
 
 
+def test_robustness_toml_is_the_figures_design(tmp_path):
+    from pulsegated.explore import load_spec
+    from pulsegated.explore.studies import ROBUSTNESS_TOML
+
+    (tmp_path / "robustness.toml").write_text(ROBUSTNESS_TOML)
+    spec = load_spec(tmp_path / "robustness.toml")
+    assert spec.study == "sgsc_robustness" and spec.seeds == (0, 1, 2, 3, 4)
+    assert spec.design.to_dict() == robustness_design(1000).to_dict()
+
+
 def test_graded_chain_builds_one_network_for_all_points():
     worker.clear_cache()
     df = sweep("graded_chain", Grid(coupling=[1.05], jitter_ms=[0.0, 0.2],

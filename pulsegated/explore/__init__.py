@@ -7,13 +7,15 @@ DataFrame.
 
 * :mod:`~pulsegated.explore.design`: :class:`Grid`, :class:`RandomDesign`,
   :class:`LatinHypercube`, :class:`Range`
-* :mod:`~pulsegated.explore.study`: :class:`Study` (``setup`` / ``run``), the study registry
+* :mod:`~pulsegated.explore.study`: :class:`Study` (``prepare`` / ``setup`` / ``run``), the
+  study registry
 * :mod:`~pulsegated.explore.spec`: :class:`SweepSpec`, TOML specifications, checks
 * :mod:`~pulsegated.explore.store`: :class:`ResultStore`
 * :mod:`~pulsegated.explore.worker`, :mod:`~pulsegated.explore.executors`: where points run
 * :mod:`~pulsegated.explore.driver`: :func:`sweep`, the driver
 * :mod:`~pulsegated.explore.studies`: the package's studies (``sgsc_robustness``,
   ``graded_chain``)
+* :mod:`~pulsegated.explore.plotting`: :func:`~pulsegated.explore.plotting.plot_heatmap`
 * :mod:`~pulsegated.explore.cli`: ``pulsegated sweep SPEC.toml``
 
 Example::

@@ -9,7 +9,8 @@ The results of a study's ``prepare`` step (one per configuration, e.g. a calibra
 too, so a rerun does not repeat them.
 
 Row: the point's key, its position, swept values (JSON), seed, metrics (JSON), wall time (s),
-set-up time paid by the point (s), error text (empty for a finished point), worker (``host:pid``), attempts, time stamp.
+set-up time paid by the point (s), error text (empty for a finished point), worker
+(``host:pid``), attempts, time stamp.
 """
 
 from __future__ import annotations
@@ -184,7 +185,8 @@ class ResultStore:
         metric_names = list(dict.fromkeys(m for r in rows for m in r["metrics"]))
         records = [{**{n: r["params"].get(n) for n in names}, "seed": r["seed"],
                     **{m: r["metrics"].get(m) for m in metric_names}, "wall_s": r["wall_s"],
-                    "setup_s": r["setup_s"], "error": r["error"], "worker": r["worker"], "attempts": r["attempts"]}
+                    "setup_s": r["setup_s"], "error": r["error"], "worker": r["worker"],
+                    "attempts": r["attempts"]}
                    for r in rows]
         columns = [*names, "seed", *metric_names, "wall_s", "setup_s", "error", "worker",
                    "attempts"]

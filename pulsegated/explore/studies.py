@@ -90,8 +90,8 @@ class SgscRobustness(Study):
     A chain that differs from the base chain in ``n`` or ``phases`` is calibrated itself,
     starting from the base chain's coupling (as the robustness figure does).  Seed ``s`` runs
     input ``k`` with the Brian2 seed ``200 + 100 s + k``.  Metrics: ``mae`` (mean absolute
-    amplitude error over the stages and inputs, fraction of g0), ``max_error``, ``final_stage_error``,
-    ``S`` (coupling, multiple of S_exact), ``calibration_slope``.
+    amplitude error over the stages and inputs, fraction of g0), ``max_error``,
+    ``final_stage_error``, ``S`` (coupling, multiple of S_exact), ``calibration_slope``.
     """
 
     description = ("SGSC robustness: mean |amplitude error| of the calibrated graded chain under "

@@ -8,7 +8,7 @@ A **study** is a class whose instances are built on a worker and reused across p
 
         def setup(self, fixed):        # fixed parameters + this point's structural values
             self.net = build_network(fixed["n"])          # expensive, once per worker
-        def run(self, point):          # the other parameters + "seed"
+        def run(self, point):          # every parameter of the point + "seed"
             return {"error": self.net.error(point["coupling"], point["jitter_ms"],
                                             seed=point["seed"])}
 
@@ -37,8 +37,8 @@ import inspect
 
 from pulsegated.errors import UsageError
 
-__all__ = ["Study", "FunctionStudy", "REQUIRED", "register_study", "registered_studies", "resolve_study",
-           "study_ref", "STUDIES"]
+__all__ = ["Study", "FunctionStudy", "REQUIRED", "register_study", "registered_studies",
+           "resolve_study", "study_ref", "STUDIES"]
 
 #: registered name -> ``"module:attribute"`` of the study (imported when used)
 STUDIES: dict = {}
@@ -85,7 +85,7 @@ class Study:
         """
 
     def run(self, point: dict):
-        """Run one point; ``point`` holds the non-structural swept values and ``"seed"``.
+        """Run one point; ``point`` holds every parameter (fixed, default, swept) and ``"seed"``.
 
         Returns
         -------

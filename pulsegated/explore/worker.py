@@ -5,7 +5,8 @@ the driver itself).  The set-up study instances live in a per-process cache keye
 name and its set-up configuration (fixed parameters and structural values): points of the same
 structure on the same worker share one instance (e.g. one built Brian2 network, restored between
 runs).  A study's optional ``prepare`` step (e.g. a calibration) runs once per sweep and
-configuration (:func:`execute_prepare`), not once per worker.  At most :data:`CACHE_SIZE` instances are kept (least recently used dropped).
+configuration (:func:`execute_prepare`), not once per worker.  At most :data:`CACHE_SIZE`
+instances are kept (least recently used dropped).
 
 A lock runs the points of one process one after the other: Brian2 networks and its random seed
 are not thread-safe, so a dask worker with several threads gains nothing but stays correct (start

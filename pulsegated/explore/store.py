@@ -174,8 +174,9 @@ class ResultStore:
     def frame(self, names=None):
         """The results as a :class:`pandas.DataFrame`, one row per point and seed.
 
-        Columns: the swept parameters, ``seed``, the metrics, ``wall_s``, ``setup_s``, ``error``
-        (``None`` for a finished point), ``worker``, ``attempts``.
+        Columns: the swept parameters, ``seed``, the metrics (``metric_<name>`` for a metric
+        named like another column), ``wall_s``, ``setup_s``, ``error`` (``None`` for a finished
+        point), ``worker``, ``attempts``.
         """
         import pandas as pd
 
@@ -183,12 +184,15 @@ class ResultStore:
         if names is None:
             names = list(dict.fromkeys(n for r in rows for n in r["params"]))
         metric_names = list(dict.fromkeys(m for r in rows for m in r["metrics"]))
+        taken = {*names, "seed", "wall_s", "setup_s", "error", "worker", "attempts"}
+        column = {m: f"metric_{m}" if m in taken else m for m in metric_names}  # no clashes
         records = [{**{n: r["params"].get(n) for n in names}, "seed": r["seed"],
-                    **{m: r["metrics"].get(m) for m in metric_names}, "wall_s": r["wall_s"],
+                    **{column[m]: r["metrics"].get(m) for m in metric_names},
+                    "wall_s": r["wall_s"],
                     "setup_s": r["setup_s"], "error": r["error"], "worker": r["worker"],
                     "attempts": r["attempts"]}
                    for r in rows]
-        columns = [*names, "seed", *metric_names, "wall_s", "setup_s", "error", "worker",
+        columns = [*names, "seed", *column.values(), "wall_s", "setup_s", "error", "worker",
                    "attempts"]
         return pd.DataFrame.from_records(records, columns=columns)
 

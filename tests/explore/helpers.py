@@ -92,3 +92,8 @@ class Prepared(Study):
     def run(self, point):
         _mark(self.calls_dir, "run")
         return {"value": self.scale * point["x"]}
+
+
+def echo(x, seed=0):
+    """Metrics named like the parameter and the seed."""
+    return {"x": 2 * x, "seed": seed + 1}

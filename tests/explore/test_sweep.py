@@ -163,3 +163,10 @@ def test_local_processes_keep_to_their_group():
     q.push_front(b)
     assert q.pop("C", busy={"A"}).item == 3  # C done: the task pushed back, in B (free)
     assert q.pop("C", busy={"A"}).item == 2 and not q
+
+
+def test_metric_named_like_a_column_gets_a_prefix():
+    df = sweep("tests.explore.helpers:echo", Grid(x=[1, 2]), seeds=[5], workers=1,
+               progress=False)
+    assert list(df.x) == [1, 2] and list(df.seed) == [5, 5]
+    assert list(df.metric_x) == [2, 4] and list(df.metric_seed) == [6, 6]

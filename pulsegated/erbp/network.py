@@ -3,19 +3,19 @@
 :class:`ERBPNetwork` builds one explicit :class:`brian2.Network` from the models of
 :mod:`pulsegated.erbp.model`:
 
-========================  ==========================================  ==========================
-Brian2 object             holds                                       subgroups
-========================  ==========================================  ==========================
-``{name}_input``          data and label neurons (one model)          data, label
-``{name}_units``          hidden layers and prediction neurons        one per layer, prediction
-``{name}_error``          error+ and error- neurons                   error+, error-
-``{name}_w_in``           plastic data -> first layer
-``{name}_w_units``        plastic layer -> next layer (all layers)
-``{name}_label_err``      label -> error±  (+/- error_weight)
-``{name}_pred_err``       prediction -> error±  (-/+ error_weight)
-``{name}_err_dend``       error± -> dendrites: prediction ±error_weight (one to one), hidden ±G
-``{name}_noise``          eRBP's shot noise into ``v`` (eRBP only)
-========================  ==========================================  ==========================
+=======================  ======================================================================
+Brian2 object            holds
+=======================  ======================================================================
+``{name}_input``         data and label neurons (one model; subgroups: data, label)
+``{name}_units``         hidden layers and prediction neurons (one subgroup per layer)
+``{name}_error``         error+ and error- neurons (subgroups: error+, error-)
+``{name}_w_in``          plastic synapses data -> first layer
+``{name}_w_units``       plastic synapses layer -> next layer (all layers in one object)
+``{name}_label_err``     label -> error+ (+error_weight) and error- (-error_weight)
+``{name}_pred_err``      prediction -> error+ (-error_weight) and error- (+error_weight)
+``{name}_err_dend``      error± -> dendrites: prediction ±error_weight one to one, hidden ±G
+``poissoninput*``        eRBP's shot noise into ``v`` (eRBP only; Brian2 names it itself)
+=======================  ======================================================================
 
 plus one code runner per group at the start of every sample (loads the sample, clears the
 state) and a monitor of the prediction neurons' spike counts per sample.  A few large objects keep
@@ -29,7 +29,8 @@ learning is off and the error pathway is switched off (it cannot change anything
 
 Isolation: every object has the network's own clocks (``dt`` and one tick per sample), an
 explicit namespace and its own code-generation target (``codeobj_class``); Brian2's global
-device, ``defaultclock`` and ``prefs`` are never changed.
+device, ``defaultclock`` and ``prefs`` are never changed.  A ``seed`` calls ``brian2.seed`` (the
+generator Brian2's ``rand()`` draws from) once, when the network is built.
 """
 
 from __future__ import annotations

@@ -62,6 +62,12 @@ def main():
     failed = int(serial["error"].notna().sum() + par["error"].notna().sum())
     print(f"speed-up: {t_serial / t_par:.2f}x on {args.workers} workers "
           f"(same numbers: {'yes' if same else 'NO'}, failed points: {failed})")
+    if c_par / t_par < 0.8 * args.workers:
+        # the wall times measure the share of the cores this run got, not the sweep
+        print(f"the workers kept {c_par / t_par:.2f} of {args.workers} cores busy (other work "
+              f"shares them); CPU time {c_par:.1f} s against {c_serial:.1f} s serial: on "
+              f"{args.workers} free cores the speed-up would be about "
+              f"{args.workers * c_serial / c_par:.2f}x (an estimate from CPU times, not measured)")
     setups = par.groupby(["worker", "n", "phases"]).ngroups
     print(f"networks built on the workers: {setups} (one per worker and chain size / phases); "
           f"calibrations: once per chain, in the study's prepare step")

@@ -21,7 +21,7 @@ FLAGS = {"algorithm": "--algorithm", "hidden": "--hidden", "dataset": "--dataset
          "epochs": "--epochs", "max_samples": "--max-samples", "seed": "--seed", "dt": "--dt",
          "bits": "--bits", "codegen": "--codegen", "chunk": "--chunk", "eval_test": "--eval-test",
          "out": "--out", "resume": "--resume", "overwrite": "--overwrite",
-         "data_dir": "--data-dir", "checkpoint_every": "--checkpoint-every"}
+         "data_dir": "--data-dir", "checkpoint_every": "--checkpoint-every", "eta": "--eta"}
 
 
 def add_arguments(p) -> None:
@@ -44,6 +44,8 @@ def add_arguments(p) -> None:
     p.add_argument("--bits", type=int, default=None, choices=(8,),
                    help="8: stochastic rounding of the weights to 256 levels after every update "
                         "(default: float weights)")
+    p.add_argument("--eta", type=float, default=6e-4,
+                   help="learning rate: w += eta * U per gated presynaptic spike")
     p.add_argument("--eval-test", type=int, default=None,
                    help="test on the first N test images after every epoch (default: all)")
     p.add_argument("--out", default=None, metavar="DIR",
@@ -77,7 +79,9 @@ def config_from_args(args):
                       dt=args.dt * 1e-3, bits=args.bits, codegen=args.codegen, chunk=args.chunk,
                       eval_test=args.eval_test, out=args.out, resume=args.resume,
                       overwrite=args.overwrite, data_dir=args.data_dir,
-                      checkpoint_every=args.checkpoint_every).validate(FLAGS)
+                      checkpoint_every=args.checkpoint_every,
+                      param_overrides={} if args.eta == 6e-4 else {"eta": args.eta}
+                      ).validate(FLAGS)
 
 
 def _line(rec: dict) -> str:

@@ -139,7 +139,7 @@ class ERBPConfig:
             self.params()
         except UsageError as e:
             text = str(e)
-            for key in ("dt", "bits"):
+            for key in ("dt", "bits", "eta"):
                 if text.startswith(key + " "):
                     text = n(key) + text[len(key):]
             raise UsageError(text) from None

@@ -30,6 +30,8 @@ def _args(*argv):
     (["--chunk", "0"], "--chunk"),
     (["--eval-test", "0"], "--eval-test"),
     (["--data-dir", "/nonexistent/folder"], "--data-dir"),
+    (["--eta", "-1"], "--eta"),
+    (["--checkpoint-every", "0"], "--checkpoint-every"),
 ])
 def test_bad_input_names_the_flag_before_anything_runs(argv, flag):
     with pytest.raises(UsageError, match=flag):
@@ -47,8 +49,11 @@ def test_defaults_are_the_authors_784_100_10_at_01_ms():
     assert c.hidden == (100,) and c.algorithm == "erbp" and c.dataset == "mnist"
     assert c.dt == pytest.approx(1e-4)
     assert c.params().steps_per_sample == 2500
-    c2 = cli.config_from_args(_args("--hidden", "200", "--hidden", "200", "--bits", "8"))
+    assert c.params().eta == pytest.approx(6e-4)
+    c2 = cli.config_from_args(_args("--hidden", "200", "--hidden", "200", "--bits", "8",
+                                    "--eta", "1e-4", "--algorithm", "perbp"))
     assert c2.hidden == (200, 200) and c2.params().levels == 256
+    assert c2.params().eta == pytest.approx(1e-4) and c2.params().box == (-0.6, 0.6)
 
 
 def test_balanced_order_and_readout():

@@ -23,6 +23,7 @@ COMMANDS = {
     "chain": "pulsegated.sgsc.cli",
     "graded-bp": "pulsegated.gradedbp.cli",
     "energy": "pulsegated.analysis.energy_cli",
+    "sweep": "pulsegated.explore.cli",
 }
 
 

@@ -3,7 +3,8 @@ the rasters of many learning cycles and of one cycle.
 
 ``python -m pulsegated.gradedbp.figures --out figures --results results`` writes
 ``graded_bp_weights.png``, ``graded_bp_cycles_raster.png``, ``graded_bp_cycle_raster.png`` and
-``graded_bp_linear_map.json``.
+``graded_bp_linear_map.json`` (the linear map), and ``graded_bp_xor.png`` and
+``graded_bp_xor.json`` (XOR with a ReLU hidden layer, mean field, every seed).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import numpy as np
 
 from pulsegated.atomic import atomic_open
 
-__all__ = ["linear_map_figures"]
+__all__ = ["linear_map_figures", "xor_figures"]
 
 
 def _summary(res: dict) -> dict:
@@ -87,16 +88,64 @@ def linear_map_figures(out="figures", results="results", cycles: int = 300, seed
     return written
 
 
+def xor_figures(out="figures", results="results", seeds=tuple(range(10)), cycles: int = 1500,
+                n_hidden: int = 4, progress: bool = True) -> dict:
+    """XOR on the mean field of the two-layer circuit for every seed; the decision surface of
+    the first seed and every seed's learning in ``graded_bp_xor.png``, the numbers in
+    ``graded_bp_xor.json``.  Returns ``{name: path}``."""
+    from pulsegated.gradedbp.learn import learn_xor, xor_surface
+    from pulsegated.plotting.graded import save_xor_surface
+
+    out, results = Path(out), Path(results)
+    out.mkdir(parents=True, exist_ok=True)
+    results.mkdir(parents=True, exist_ok=True)
+    runs = [learn_xor(cycles=cycles, seed=s, n_hidden=n_hidden, progress=progress)
+            for s in seeds]
+    task = runs[0]["task"]
+    surface = xor_surface(runs[0])
+    n_solved = sum(r["solved_at"] is not None for r in runs)
+    written = {"xor": save_xor_surface(
+        surface, task, out / "graded_bp_xor.png", runs=runs,
+        title=f"XOR, {n_hidden} ReLU hidden units (mean field): {n_solved} of {len(runs)} "
+              f"seeds solve all four patterns (margin {task.margin} g0)")}
+    summary = {"command": f"python -m pulsegated.gradedbp.figures --only xor --xor-cycles "
+                          f"{cycles}",
+               "date": time.strftime("%Y-%m-%d"), "mode": "meanfield", "n_hidden": n_hidden,
+               "task": {k: getattr(task, k) for k in ("low", "high", "bias", "t_low", "t_high",
+                                                      "margin")},
+               "cycles": cycles, "solved": n_solved, "seeds": len(runs),
+               "runs": [{"seed": r["seed"], "solved_at": r["solved_at"],
+                         "last_outputs": r["last_outputs"].tolist(),
+                         "backward_deviation": r["records"][-1]["backward_deviation"],
+                         "seconds_per_cycle": r["seconds_per_cycle"]} for r in runs]}
+    path = results / "graded_bp_xor.json"
+    with atomic_open(path) as f:
+        f.write(json.dumps(summary, indent=1).encode())
+    written["xor_results"] = path
+    return written
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default="figures")
     ap.add_argument("--results", default="results")
     ap.add_argument("--cycles", type=int, default=300)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--no-spiking", action="store_true")
+    ap.add_argument("--no-spiking", action="store_true",
+                    help="the linear map on the mean field only (no Brian2 run, no rasters)")
+    ap.add_argument("--only", choices=("linear-map", "xor"), default=None,
+                    help="one task's figures (default: both)")
+    ap.add_argument("--xor-cycles", type=int, default=1500)
+    ap.add_argument("--xor-seeds", type=int, default=10)
     args = ap.parse_args(argv)
-    for name, path in linear_map_figures(args.out, args.results, args.cycles, args.seed,
-                                         not args.no_spiking).items():
+    written = {}
+    if args.only in (None, "linear-map"):
+        written.update(linear_map_figures(args.out, args.results, args.cycles, args.seed,
+                                          not args.no_spiking))
+    if args.only in (None, "xor"):
+        written.update(xor_figures(args.out, args.results, tuple(range(args.xor_seeds)),
+                                   args.xor_cycles))
+    for name, path in written.items():
         print(f"{name}: {path}")
     return 0
 

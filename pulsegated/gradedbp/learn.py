@@ -19,7 +19,8 @@ from pulsegated.gradedbp.circuit import encode_amplitudes
 from pulsegated.gradedbp.params import GradedBPParams
 from pulsegated.sgsc.graded import current_decay
 
-__all__ = ["MODES", "calibrated", "CycleRunner", "window_amplitude"]
+__all__ = ["MODES", "calibrated", "CycleRunner", "window_amplitude", "learn_linear_map",
+           "learn_xor", "xor_surface"]
 
 #: how a circuit is run: its mean field, or spiking on Brian2
 MODES = ("meanfield", "spiking")
@@ -106,8 +107,13 @@ class CycleRunner:
         """
         x, t = np.atleast_2d(x), np.atleast_2d(t)
         c = self.circuit
-        data = {c.meta["sources"]["x"]: encode_amplitudes(x, self.p.bits),
-                c.meta["sources"]["t"]: encode_amplitudes(t, self.p.bits)}
+        data = {}
+        for source, what in c.meta["send"].items():
+            if what in ("x", "t"):
+                v = x if what == "x" else t
+            else:  # a constant for every unit of the source
+                v = np.full((len(x), c.sources[source].size // self.p.bits), float(what))
+            data[source] = encode_amplitudes(v, self.p.bits)
         first = self.cycle
         self.sim.run_samples(data)
         self.cycle += len(x)
@@ -211,3 +217,130 @@ def learn_linear_map(task=None, cycles: int = 300, p: GradedBPParams | None = No
     return {"records": records, "W_history": np.array(history), "A": A, "params": p,
             "seconds_per_cycle": (time.perf_counter() - start) / cycles, "x": x, "t": t,
             "circuit": c}
+
+
+def learn_xor(task=None, cycles: int = 800, n_hidden: int = 4, p: GradedBPParams | None = None,
+              mode: str = "meanfield", seed: int = 0, callback=None, progress: bool = False,
+              runner_options: dict | None = None, init_scale: float = 0.5) -> dict:
+    """Learn XOR with the two-layer circuit (ReLU hidden layer), one pattern per cycle.
+
+    Parameters
+    ----------
+    task : XORTask, optional
+    cycles : int
+        Learning cycles; the four patterns in a random order in every block of four.
+    n_hidden : int
+        Hidden ReLU units (besides the hidden bias unit).
+    p : GradedBPParams, optional
+        Calibrated for ``mode`` (:func:`calibrated`).
+    mode : {"meanfield", "spiking"}
+    seed : int
+        Seed of the initial weights, the pattern order and the spiking network.
+    init_scale : float
+        Initial weights are uniform in ``[-init_scale, init_scale]``, except the input weights
+        of each hidden unit from the bias input, which start at ``init_scale`` (every hidden
+        unit starts active, so that every unit learns).
+
+    Returns
+    -------
+    dict
+        ``records`` (per cycle: ``cycle``, ``pattern``, ``o``, ``t``, ``loss``, ``solved`` --
+        whether the latest output of every pattern is on its side of the midpoint by the task's
+        margin -- and ``backward_deviation``: the largest ``|B - W2^T|`` over ``max |W2|``),
+        ``W1``, ``W2`` (final), ``last_outputs`` (per pattern), ``solved_at`` (first cycle from
+        which every pattern stayed solved to the end, or None), ``params``, ``seed``,
+        ``seconds_per_cycle``, ``circuit``.
+    """
+    import time
+
+    from tqdm.auto import tqdm
+
+    from pulsegated.gradedbp.circuit import backward_matrices, two_layer_circuit
+    from pulsegated.gradedbp.tasks import XORTask
+
+    task = XORTask() if task is None else task
+    if not isinstance(cycles, (int, np.integer)) or isinstance(cycles, bool) or cycles < 1:
+        raise UsageError(f"cycles must be a positive integer, got {cycles!r}")
+    if not isinstance(n_hidden, (int, np.integer)) or not 1 <= n_hidden <= 32:
+        raise UsageError(f"n_hidden must be an integer in 1..32, got {n_hidden!r}")
+    p = calibrated(GradedBPParams() if p is None else p, mode, seed)
+    if not 0 < init_scale <= p.w_bound:
+        raise UsageError(f"init_scale must lie in (0, w_bound], got {init_scale}")
+    rng = np.random.default_rng(seed)
+    xs, ts = task.patterns()
+    W1 = rng.uniform(-init_scale, init_scale, (n_hidden, xs.shape[1]))
+    W1[:, -1] = init_scale
+    W2 = rng.uniform(-init_scale, init_scale, (1, n_hidden + 1))
+    order = np.concatenate([rng.permutation(4) for _ in range((cycles + 3) // 4)])[:cycles]
+    c = two_layer_circuit(W1, W2, p, rng=rng)
+    runner = CycleRunner(c, mode, seed=seed, **(runner_options or {}))
+    last = np.full(4, np.nan)
+    records, solved_at = [], None
+    start = time.perf_counter()
+    try:
+        for i in tqdm(range(cycles), desc=f"graded-bp xor {mode}", disable=not progress):
+            k = int(order[i])
+            o = float(runner.run(xs[k:k + 1], ts[k:k + 1])["outputs"][0, 0])
+            last[k] = o
+            solved = bool(np.all(np.isfinite(last)) and task.solved(last).all())
+            solved_at = (i + 1 if solved_at is None else solved_at) if solved else None
+            W2_now = runner.weights()
+            B = backward_matrices(c, runner.sim)
+            ref = W2_now[:, :n_hidden].T
+            dev = max(float(np.abs(b - ref).max()) for b in B.values()) \
+                / max(float(np.abs(W2_now).max()), 1e-12)
+            rec = {"cycle": i + 1, "pattern": k, "o": o, "t": float(ts[k, 0]),
+                   "loss": float((ts[k, 0] - o) ** 2), "solved": solved,
+                   "backward_deviation": dev, "mode": mode}
+            records.append(rec)
+            if callback is not None:
+                callback(rec)
+        W1_end, W2_end = runner.weights("plastic1"), runner.weights()
+    finally:
+        runner.close()
+    return {"records": records, "W1": W1_end, "W2": W2_end, "last_outputs": last,
+            "solved_at": solved_at, "params": p, "task": task, "circuit": c, "seed": seed,
+            "seconds_per_cycle": (time.perf_counter() - start) / cycles}
+
+
+def xor_surface(res: dict, n: int = 21, lo: float = 0.0, hi: float = 0.6) -> dict:
+    """The output of a learnt two-layer circuit over a grid of the two inputs (its mean field).
+
+    Every grid point is one cycle of a circuit built with the learnt weights (``res`` from
+    :func:`learn_xor`); the output of a cycle is read before its weight change, and all plastic
+    weights are set back to the learnt ones after each point, so the surface is that of one
+    fixed network.
+
+    Returns
+    -------
+    dict
+        ``x0``, ``x1`` (``(n,)`` grid axes), ``o`` (``(n, n)``, ``o[i1, i0]``), ``patterns``
+        (the circuit's outputs at the four task patterns, read the same way).
+    """
+    from pulsegated.gradedbp.circuit import two_layer_circuit
+
+    if not isinstance(n, (int, np.integer)) or not 2 <= n <= 101:
+        raise UsageError(f"n must be an integer in 2..101, got {n!r}")
+    task = res["task"]
+    p = calibrated(res["params"], "meanfield")  # (a spiking run's coupling is its own)
+    c = two_layer_circuit(res["W1"], res["W2"], p, rng=0)
+    runner = CycleRunner(c, "meanfield")
+    sim = runner.sim
+    names = [name for name, conn in c.connections.items() if conn.plasticity is not None]
+    saved = {name: sim.weights(name) for name in names}
+    axis = np.linspace(lo, hi, n)
+    xs, ts = task.patterns()
+
+    def output(x0, x1):
+        x = np.array([[x0, x1, task.bias]])
+        o = float(runner.run(x, [[task.midpoint]])["outputs"][0, 0])
+        for name in names:
+            sim.set_weights(name, saved[name])
+        return o
+
+    try:
+        o = np.array([[output(a, b) for a in axis] for b in axis])
+        pat = np.array([output(x[0], x[1]) for x in xs])
+    finally:
+        runner.close()
+    return {"x0": axis, "x1": axis, "o": o, "patterns": pat}

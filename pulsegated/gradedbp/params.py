@@ -50,8 +50,9 @@ class GradedBPParams:
     learn_gain : float
         Amplitude at which a layer's input fires again in the learning windows, relative to its
         forward amplitude (the Hebbian rate is divided by it).  While the input fires there it
-        also drives the layer's output through ``W``; a small gain keeps that drive, and what the
-        error units integrate from it, well inside the graded range.
+        also drives the layer's output through ``W``; the output is closed then and its current
+        dies out before its next window, but that drive must stay below the threshold ``g0``
+        (an ungated unit fires above it): a small gain keeps it well inside the graded range.
     relu_threshold : float
         Hidden units count as active (their ReLU derivative is 1) above this amplitude, a
         fraction of ``g0``.
@@ -62,7 +63,7 @@ class GradedBPParams:
     trace_tau: Quantity = field(default_factory=lambda: 5 * ms)
     w_bound: float = 2.0
     bits: int = 8
-    learn_gain: float = 0.25
+    learn_gain: float = 0.5
     relu_threshold: float = 0.02
 
     def __post_init__(self):

@@ -11,7 +11,8 @@ import numpy as np
 from pulsegated.plotting.raster import plot_time_raster
 from pulsegated.plotting.style import legend_outside, panel_title, save_figure, styled, subplots
 
-__all__ = ["save_weight_convergence", "save_cycles_raster", "propagation_marks"]
+__all__ = ["save_weight_convergence", "save_cycles_raster", "propagation_marks",
+           "save_xor_surface"]
 
 
 @styled
@@ -87,4 +88,66 @@ def save_cycles_raster(circuit, spikes: dict, first: int, last: int, path, popul
                      marks=propagation_marks(circuit, first, last), max_neurons=max_neurons)
     if title:
         panel_title(ax, title)
+    return save_figure(fig, path)
+
+
+@styled
+def save_xor_surface(surface: dict, task, path, runs: list | None = None,
+                     title: str | None = None):
+    """Decision surface of a learnt XOR circuit, and the learning of every seed.
+
+    Parameters
+    ----------
+    surface : dict
+        From :func:`~pulsegated.gradedbp.learn.xor_surface`.
+    task : XORTask
+    path : str or Path
+    runs : list of dict, optional
+        Results of :func:`~pulsegated.gradedbp.learn.learn_xor` for several seeds: a second
+        panel shows each one's output error (running mean over 20 cycles) with the cycle from
+        which all four patterns stayed solved.
+    """
+    ncols = 2 if runs else 1
+    fig, axes = subplots(1, ncols, figsize=(6.2 * ncols, 5.0))
+    ax = axes[0] if runs else axes
+    x0, x1, o = surface["x0"], surface["x1"], surface["o"]
+    im = ax.pcolormesh(x0, x1, o, shading="nearest", cmap="coolwarm",
+                       vmin=min(0.0, o.min()), vmax=max(task.t_high + 0.1, o.max()))
+    cb = fig.colorbar(im, ax=ax)
+    cb.set_label("output o (fraction of g0)")
+    ax.contour(x0, x1, o, levels=[task.midpoint], colors="k", linewidths=1.2)
+    xs, ts = task.patterns()
+    for (a, b, _), t, got in zip(xs, ts[:, 0], surface["patterns"]):
+        high = t > task.midpoint
+        ax.plot(a, b, "o" if high else "s", ms=11, mfc="white" if high else "k", mec="k")
+        ax.annotate(f"t={t:.2f}\no={got:.2f}", (a, b), textcoords="offset points",
+                    xytext=(8, 8 if b < 0.3 else -26), fontsize=8)
+    from matplotlib.lines import Line2D
+    handles = [Line2D([], [], color="k", lw=1.2, label=f"midpoint o = {task.midpoint:.2f}"),
+               Line2D([], [], ls="", marker="o", mfc="white", mec="k", ms=9,
+                      label=f"pattern, target {task.t_high:.2f}"),
+               Line2D([], [], ls="", marker="s", mfc="k", mec="k", ms=9,
+                      label=f"pattern, target {task.t_low:.2f}")]
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2,
+              fontsize=8, frameon=False)
+    ax.set_xlabel("input x0 (fraction of g0)")
+    ax.set_ylabel("input x1 (fraction of g0)")
+    panel_title(ax, "decision surface (mean field, learnt weights)")
+    if runs:
+        ax2 = axes[1]
+        for r in runs:
+            loss = np.array([rec["loss"] for rec in r["records"]])
+            w = min(20, len(loss))
+            smooth = np.convolve(loss, np.ones(w) / w, mode="valid")
+            line, = ax2.semilogy(np.arange(w, len(loss) + 1), smooth, lw=1,
+                                 label=f"seed {r['seed']}" + ("" if r["solved_at"] else
+                                                              " (not solved)"))
+            if r["solved_at"]:
+                ax2.axvline(r["solved_at"], color=line.get_color(), ls=":", lw=0.8)
+        ax2.set_xlabel("learning cycle")
+        ax2.set_ylabel("output error (t - o)^2 (g0^2, mean of 20 cycles)")
+        panel_title(ax2, "every seed; dotted: all four patterns solved from here on")
+        legend_outside(ax2, "right")
+    if title:
+        fig.suptitle(title)
     return save_figure(fig, path)

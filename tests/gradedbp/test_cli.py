@@ -18,3 +18,15 @@ def test_graded_bp_bad_flags(capsys):
     assert main(["graded-bp", "--cycles", "0"]) == 2
     assert main(["graded-bp", "--device", "cpp_standalone"]) == 2
     assert "--spiking" in capsys.readouterr().err
+
+
+def test_graded_bp_xor_cli(capsys):
+    # too few cycles to learn: the records are printed and the exit status says "not solved"
+    assert main(["graded-bp", "--task", "xor", "--cycles", "4", "--hidden", "2", "--json"]) == 1
+    recs = [json.loads(line) for line in capsys.readouterr().out.strip().splitlines()]
+    assert [r["cycle"] for r in recs] == [1, 2, 3, 4]
+    assert sorted(r["pattern"] for r in recs) == [0, 1, 2, 3]  # each pattern once per block
+    assert {"o", "t", "loss", "solved", "backward_deviation"} <= set(recs[0])
+    assert main(["graded-bp", "--hidden", "3"]) == 2
+    assert "--hidden" in capsys.readouterr().err
+    assert main(["graded-bp", "--task", "xor", "--hidden", "0"]) == 2

@@ -38,8 +38,8 @@ Three models, one Brian2 ``NeuronGroup`` each (layers are subgroups of them):
     [nu_label_k - nu_pred_k]^+`` (0.9 times the positive part of the rate difference), error-
     at the negative part.
 
-All states and weights are in volt; the spec's dimensionless numbers (threshold 0.1, weights
-0.09, ...) are those values in volt.
+All states and weights are in volt; the dimensionless numbers of the authors' simulations
+(threshold 0.1, error weights 0.09, ...) are those values in volt.
 
 The learning rule
 -----------------
@@ -53,7 +53,9 @@ peRBP: a spike is transmitted with probability ``p_transmit``; a blanked-out spi
 updates the weight nor reaches ``I_i``.  The update reads ``I_i`` and ``U_i`` as they are when
 the spike is processed: spikes of one step are processed one synapse after the other, so ``I_i``
 includes the forward spikes delivered before it in that step; error spikes of the step reach
-``U`` after all forward spikes (the error synapses run later in the step).
+``U`` after all forward spikes (the error synapses run later in the step).  Within a step the
+error neurons take the label's spikes before the prediction's (see
+:data:`pulsegated.erbp.network.PATHWAY_ORDER`).
 """
 
 from __future__ import annotations

@@ -29,3 +29,25 @@ def test_spiking_cycle_matches_mean_field():
     assert dp_s == pytest.approx(dp_m, abs=0.03)
     assert dn_s == pytest.approx(dn_m, abs=0.03)
     assert dW_m > 0 and dW_s == pytest.approx(dW_m, rel=0.35)
+
+
+@pytest.mark.long
+@pytest.mark.standalone
+def test_standalone_cycles_carry_weights_in_hz(tmp_path):
+    """cpp_standalone: each cycle is a run of the compiled project; the plastic weights (onto a
+    current in Hz) are carried from run to run, and two cycles learn as on the mean field."""
+    W0, x, t = 0.5, 0.4, 0.35
+    got = {}
+    for mode, opts in (("spiking", {"device": "cpp_standalone",
+                                    "build_dir": str(tmp_path / "project")}),
+                       ("meanfield", {})):
+        p = calibrated(GradedBPParams(), mode)
+        c = linear_layer_circuit(np.array([[W0]]), p, rng=1)
+        r = CycleRunner(c, mode, **opts)
+        for _ in range(2):
+            out = r.run([[x]], [[t]])["outputs"][0, 0]
+        got[mode] = (out, r.weights()[0, 0] - W0)
+        r.close()
+    (o_s, dW_s), (o_m, dW_m) = got["spiking"], got["meanfield"]
+    assert o_s == pytest.approx(o_m, abs=0.02)
+    assert dW_m > 0 and dW_s == pytest.approx(dW_m, rel=0.35)

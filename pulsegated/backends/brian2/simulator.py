@@ -204,7 +204,12 @@ class Brian2Simulator(CircuitSimulator):
         run_args = {b2c.stimuli[name]: v for name, v in values.items()}
         carried = [c.name for c in self.circuit.connections.values() if c.plastic]
         for c in sorted(set(carried) | self._given, key=list(self.circuit.connections).index):
-            run_args[b2c.synapses[c].w] = np.ascontiguousarray(self._w[c], dtype=float)
+            w = np.ascontiguousarray(self._w[c], dtype=float)
+            dim = b2c.synapses[c].variables["w"].dim
+            if not dim.is_dimensionless:  # e.g. weights onto a current in Hz
+                from brian2 import Quantity
+                w = Quantity(w, dim=dim)
+            run_args[b2c.synapses[c].w] = w
         b2c.run_standalone(run_args)
         for c in carried:
             self._w[c] = np.asarray(b2c.synapses[c].w[:])

@@ -13,7 +13,9 @@ object is built); :class:`ERBPTrainer` runs it:
 
 The readout of a sample is the prediction neuron with the most spikes; a sample counts as correct
 only if the true class's neuron has strictly more spikes than every other (ties and silence are
-errors).  The reported error of the paper is the mean of the last 5 test evaluations: every record
+errors).  The *online* training error (``train_error_online``) reads the samples while they are
+learned: the weights already move towards the right answer during the sample, so it is far more
+optimistic than the test error and says little about generalisation.  The reported error of the paper is the mean of the last 5 test evaluations: every record
 carries ``test_error_last5`` (the mean over the last up to 5 epochs).
 
 Resuming continues the same weights, epoch, position and sample order; Brian2's random numbers

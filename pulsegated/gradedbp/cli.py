@@ -37,8 +37,8 @@ def add_arguments(p) -> None:
                         "(default: a temporary folder, removed afterwards)")
     p.add_argument("--json", action="store_true",
                    help="one JSON object per learning cycle on stdout (linear map: cycle, loss, "
-                        "W, target, max_weight_error, mode; XOR: cycle, pattern, o, t, loss, "
-                        "solved, backward_deviation, mode)")
+                        "W, target, max_weight_error, mode; XOR: cycle, pattern, o, t, loss, W "
+                        "(W1 and W2), solved, backward_deviation, mode)")
 
 
 def _check(args) -> None:

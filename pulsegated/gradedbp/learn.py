@@ -244,7 +244,8 @@ def learn_xor(task=None, cycles: int = 800, n_hidden: int = 4, p: GradedBPParams
     Returns
     -------
     dict
-        ``records`` (per cycle: ``cycle``, ``pattern``, ``o``, ``t``, ``loss``, ``solved`` --
+        ``records`` (per cycle: ``cycle``, ``pattern``, ``o``, ``t``, ``loss``, ``W``
+        (``{"W1": ..., "W2": ...}`` after the cycle), ``solved`` --
         whether the latest output of every pattern is on its side of the midpoint by the task's
         margin -- and ``backward_deviation``: the largest ``|B - W2^T|`` over ``max |W2|``),
         ``W1``, ``W2`` (final), ``last_outputs`` (per pattern), ``solved_at`` (first cycle from
@@ -291,6 +292,7 @@ def learn_xor(task=None, cycles: int = 800, n_hidden: int = 4, p: GradedBPParams
                 / max(float(np.abs(W2_now).max()), 1e-12)
             rec = {"cycle": i + 1, "pattern": k, "o": o, "t": float(ts[k, 0]),
                    "loss": float((ts[k, 0] - o) ** 2), "solved": solved,
+                   "W": {"W1": runner.weights("plastic1").tolist(), "W2": W2_now.tolist()},
                    "backward_deviation": dev, "mode": mode}
             records.append(rec)
             if callback is not None:

@@ -26,7 +26,8 @@ def test_graded_bp_xor_cli(capsys):
     recs = [json.loads(line) for line in capsys.readouterr().out.strip().splitlines()]
     assert [r["cycle"] for r in recs] == [1, 2, 3, 4]
     assert sorted(r["pattern"] for r in recs) == [0, 1, 2, 3]  # each pattern once per block
-    assert {"o", "t", "loss", "solved", "backward_deviation"} <= set(recs[0])
+    assert {"o", "t", "loss", "solved", "backward_deviation", "W"} <= set(recs[0])
+    assert len(recs[0]["W"]["W1"]) == 2 and len(recs[0]["W"]["W2"][0]) == 3
     assert main(["graded-bp", "--hidden", "3"]) == 2
     assert "--hidden" in capsys.readouterr().err
     assert main(["graded-bp", "--task", "xor", "--hidden", "0"]) == 2

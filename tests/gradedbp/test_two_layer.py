@@ -54,6 +54,28 @@ def test_one_cycle_is_backpropagation(p, x, t):
         assert np.abs(dW1[1]).max() < 0.02 * np.abs(dW1_ref).max()
 
 
+def test_masking_by_the_derivative_passes_or_blocks_the_hidden_error(p):
+    """ep = [W2^T d]^+ and en = [-W2^T d]^+ where the hidden unit is on (r' = 1), 0 where it is off
+    (r' = 0), whatever the sign of its backward coupling."""
+    W1 = np.array([[0.5, 0.2, 0.5], [-0.6, 0.4, 0.1], [0.4, 0.1, 0.3]])  # unit 1 is off
+    W2 = np.array([[0.6, -0.5, -0.7, 0.3]])
+    x = np.array([0.5, 0.05, 0.3])
+    units = [f"{e}{i}" for e in ("ep", "en") for i in range(3)]
+    for t in (0.05, 0.6):  # d < 0, then d > 0
+        c = two_layer_circuit(W1, W2, p, rng=1, hidden_bias=HIDDEN_BIAS)
+        r = CycleRunner(c, "meanfield", record=units)
+        o = r.run(x[None], np.array([[t]]))["outputs"][0, 0]
+        e = W2[0, :3] * (t - o)
+        on = W1 @ x > p.relu_threshold
+        L = c.meta["windows"]
+        ep = np.array([r.amplitudes(f"ep{i}", L["ep"], 0, 1)[0] for i in range(3)])
+        en = np.array([r.amplitudes(f"en{i}", L["en"], 0, 1)[0] for i in range(3)])
+        assert not on[1] and on[0] and on[2]
+        np.testing.assert_allclose(ep, np.maximum(e, 0) * on, atol=0.02 * abs(e).max() + 1e-3)
+        np.testing.assert_allclose(en, np.maximum(-e, 0) * on, atol=0.02 * abs(e).max() + 1e-3)
+        assert ep[1] < 1e-3 and en[1] < 1e-3 and max(ep[0], en[0]) > 0.02
+
+
 def test_xor_is_learnt_and_backward_stays_transpose():
     task = XORTask()
     res = learn_xor(task, cycles=320, seed=1)

@@ -24,6 +24,7 @@ COMMANDS = {
     "graded-bp": "pulsegated.gradedbp.cli",
     "energy": "pulsegated.analysis.energy_cli",
     "sweep": "pulsegated.explore.cli",
+    "erbp": "pulsegated.erbp.cli",
 }
 
 

@@ -11,14 +11,13 @@ previous checkpoint.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from pulsegated.atomic import atomic_open
-from pulsegated.training.checkpoint import CHECKPOINT, FINAL, PREVIOUS, CheckpointError
+from pulsegated.training.checkpoint import (CHECKPOINT, FINAL, PREVIOUS, CheckpointError,
+                                            write_verified)
 
 __all__ = ["ERBPCheckpoint", "load_latest", "CHECKPOINT", "PREVIOUS", "FINAL", "FORMAT"]
 
@@ -82,18 +81,7 @@ class ERBPCheckpoint:
 
         ``keep_previous``: move the existing ``path`` there just before the new file replaces it.
         """
-        path = Path(path)
-
-        def verify(tmp: Path) -> None:
-            if not ERBPCheckpoint.load(tmp, label=path).same_as(self):
-                raise CheckpointError(f"{path}: the checkpoint read back differs from the one "
-                                      f"written (storage error); the previous one is kept")
-            if keep_previous is not None and path.is_file():
-                os.replace(path, keep_previous)
-
-        with atomic_open(path, verify=verify) as f:
-            np.savez(f, **self._payload())
-        return path
+        return write_verified(self, path, keep_previous)
 
     @classmethod
     def load(cls, path, label=None) -> "ERBPCheckpoint":

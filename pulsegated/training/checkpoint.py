@@ -38,6 +38,24 @@ class CheckpointError(UsageError):
     """A checkpoint file is missing, damaged or holds out-of-range fields."""
 
 
+def write_verified(checkpoint, path, keep_previous=None) -> Path:
+    """Write ``checkpoint`` (an object with ``_payload()``, ``same_as()`` and a ``load``
+    classmethod) to ``path`` durably and atomically: the file is read back and compared before it
+    replaces ``path``; ``keep_previous`` receives the file it replaces."""
+    path = Path(path)
+
+    def verify_then_rotate(tmp: Path) -> None:
+        if not type(checkpoint).load(tmp, label=path).same_as(checkpoint):
+            raise CheckpointError(f"{path}: the checkpoint read back differs from the one "
+                                  f"written (storage error); the previous one is kept")
+        if keep_previous is not None and path.is_file():
+            os.replace(path, keep_previous)
+
+    with atomic_open(path, verify=verify_then_rotate) as f:
+        np.savez(f, **checkpoint._payload())
+    return path
+
+
 @dataclass
 class Checkpoint:
     """State needed to continue a run to weights identical to an uninterrupted one.
@@ -113,18 +131,7 @@ class Checkpoint:
             Move the existing ``path`` (the last good checkpoint) there just before the new file
             replaces it.
         """
-        path = Path(path)
-
-        def verify_then_rotate(tmp: Path) -> None:
-            if not Checkpoint.load(tmp, label=path).same_as(self):
-                raise CheckpointError(f"{path}: the checkpoint read back differs from the one "
-                                      f"written (storage error); the previous one is kept")
-            if keep_previous is not None and path.is_file():
-                os.replace(path, keep_previous)
-
-        with atomic_open(path, verify=verify_then_rotate) as f:
-            np.savez(f, **self._payload())
-        return path
+        return write_verified(self, path, keep_previous)
 
     # ------------------------------------------------------------------------------ reading
     @classmethod

@@ -122,14 +122,5 @@ class ERBPCheckpoint:
 
 def load_latest(folder) -> tuple[ERBPCheckpoint, str | None]:
     """The newest good checkpoint of ``folder`` and a note when it is the previous one."""
-    folder = Path(folder)
-    try:
-        return ERBPCheckpoint.load(folder / CHECKPOINT), None
-    except CheckpointError as newest:
-        if not (folder / PREVIOUS).is_file():
-            raise
-        try:
-            ck = ERBPCheckpoint.load(folder / PREVIOUS)
-        except CheckpointError as previous:
-            raise CheckpointError(f"{newest}; and the previous one: {previous}") from None
-        return ck, f"{newest}; resuming from the previous checkpoint {folder / PREVIOUS}"
+    from pulsegated.training.checkpoint import load_latest as _load_latest
+    return _load_latest(folder, ERBPCheckpoint)

@@ -224,10 +224,11 @@ def _json(a, key, kind, bad):
     return value
 
 
-def load_latest(folder: str | os.PathLike) -> tuple[Checkpoint, str | None]:
+def load_latest(folder: str | os.PathLike, kind=None) -> tuple[Checkpoint, str | None]:
     """The newest good checkpoint of a run folder, and a note when it is not the newest file.
 
-    Tries ``checkpoint.npz``, then ``checkpoint.prev.npz``.
+    Tries ``checkpoint.npz``, then ``checkpoint.prev.npz``, read with ``kind.load`` (default:
+    :class:`Checkpoint`; any checkpoint class with ``load`` and ``epoch``/``samples`` fields).
 
     Returns
     -------
@@ -240,13 +241,14 @@ def load_latest(folder: str | os.PathLike) -> tuple[Checkpoint, str | None]:
         When neither file is a good checkpoint (naming both problems).
     """
     folder = Path(folder)
+    kind = Checkpoint if kind is None else kind
     try:
-        return Checkpoint.load(folder / CHECKPOINT), None
+        return kind.load(folder / CHECKPOINT), None
     except CheckpointError as newest:
         if not (folder / PREVIOUS).is_file():
             raise
         try:
-            ck = Checkpoint.load(folder / PREVIOUS)
+            ck = kind.load(folder / PREVIOUS)
         except CheckpointError as previous:
             raise CheckpointError(f"{newest}; and the previous one: {previous}") from None
         return ck, (f"{newest}; resuming from the previous checkpoint {folder / PREVIOUS} "

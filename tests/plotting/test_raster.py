@@ -112,3 +112,32 @@ def test_save_learning_cycle_writes_the_sample_it_is_given(recorded, tmp_path):
     assert path.read_bytes()[:4] == b"\x89PNG"
     assert shown == {"xlim": (c.schedule.step(2, 0) - 0.5, c.schedule.step(3, 0) - 0.5),
                      "missing": [], "overlap": 0}
+
+
+def test_time_raster_takes_any_circuit():
+    """A spiking graded chain (no nBP schedule): one band per non-gate population, one notch per
+    gate volley, red marks where asked, every axis labelled, the legend over no spike."""
+    from pulsegated.backends import Simulator
+    from pulsegated.plotting.raster import plot_time_raster, volley_steps
+    from pulsegated.sgsc.graded import GradedChainParams, graded_chain_circuit
+
+    p = GradedChainParams(n=30, n_stages=3)
+    c = graded_chain_circuit(0.5, p, rng=0)
+    sim = Simulator(c, backend="brian2", record=list(c.populations), codegen="numpy")
+    s = c.meta["steps_per_window"]
+    sim.run_steps(2 + 4 * s)
+    spikes = {pop: sim.spikes(pop) for pop in c.populations}
+    sim.close()
+    ax = plot_time_raster(c, spikes, marks=[2 + 3 * s], title="graded chain")
+    graded = [u for u in c.populations if c.populations[u].role != "gate"]
+    bands = {line.get_gid() for line in ax.lines if line.get_gid() in graded}
+    assert bands == {u for u in graded if len(spikes[u][0])}
+    notch = next(line for line in ax.lines if line.get_gid() == "notches")
+    volleys = sorted(int(v) for g in c.populations if c.populations[g].role == "gate"
+                     for v in volley_steps(spikes[g][0]))
+    assert len(notch.get_xdata()) == len(volleys) >= 3
+    dt_ms = float(c.dt / 1e-3)
+    np.testing.assert_allclose(sorted(notch.get_xdata()), np.array(volleys) * dt_ms)
+    assert unlabelled_axes(ax.figure) == []
+    assert legend_overlaps_data(ax) == 0
+    matplotlib.pyplot.close(ax.figure)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 from pulsegated.errors import UsageError
@@ -37,24 +38,25 @@ def _plain(value, where: str):
     return value
 
 
-class Design:
-    """Base of the designs: an ordered list of points over named parameters."""
+class Design(ABC):
+    """Base of the designs: an ordered list of points over named parameters (a subclass
+    defines ``names``, ``points`` and ``to_dict``)."""
 
     #: the ``kind`` of the design in a specification
     kind = ""
 
     @property
+    @abstractmethod
     def names(self) -> tuple:
         """Names of the parameters the design sets."""
-        raise NotImplementedError
 
+    @abstractmethod
     def points(self) -> list:
         """The points, a list of ``{name: value}`` dicts, in a fixed order."""
-        raise NotImplementedError
 
+    @abstractmethod
     def to_dict(self) -> dict:
         """JSON / TOML description (:func:`design_from_dict` reads it back)."""
-        raise NotImplementedError
 
     def __len__(self) -> int:
         return len(self.points())
@@ -184,6 +186,9 @@ def _ranges(ranges: dict) -> dict:
 
 
 class _Sampled(Design):
+    """A design of ``samples`` points drawn in the unit cube (``unit_sample``) and scaled to the
+    ranges."""
+
     def __init__(self, ranges: dict | None = None, samples: int = 10, seed: int = 0, **more):
         self.ranges = _ranges({**(ranges or {}), **more})
         if isinstance(samples, bool) or not isinstance(samples, int) or samples < 1:
@@ -196,9 +201,9 @@ class _Sampled(Design):
     def names(self) -> tuple:
         return tuple(self.ranges)
 
+    @abstractmethod
     def unit_sample(self):
         """``(samples, parameters)`` array of fractions in [0, 1)."""
-        raise NotImplementedError
 
     def points(self) -> list:
         u = self.unit_sample()

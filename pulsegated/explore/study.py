@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+from abc import ABC, abstractmethod
 
 from pulsegated.errors import UsageError
 
@@ -53,7 +54,7 @@ class _Required:
 REQUIRED = _Required()
 
 
-class Study:
+class Study(ABC):
     """Base class of the studies: parameters with defaults, a ``setup`` and a ``run``.
 
     Attributes
@@ -84,6 +85,7 @@ class Study:
             the point's structural values.
         """
 
+    @abstractmethod
     def run(self, point: dict):
         """Run one point; ``point`` holds every parameter (fixed, default, swept) and ``"seed"``.
 
@@ -92,7 +94,6 @@ class Study:
         dict or float
             Metrics ``{name: value}``, or one number (the metric ``value``).
         """
-        raise NotImplementedError
 
 
 class FunctionStudy(Study):

@@ -71,3 +71,13 @@ def test_union_and_from_dict_list():
 def test_bad_designs_raise_usage_errors(make, message):
     with pytest.raises(UsageError, match=message):
         make()
+
+
+def test_the_bases_are_interfaces():
+    """Design, its sampled designs and Study cannot be used without the methods they name."""
+    from pulsegated.explore.design import Design, _Sampled
+    from pulsegated.explore.study import Study
+
+    for base in (Design, _Sampled, Study):
+        with pytest.raises(TypeError, match="abstract"):
+            base()

@@ -54,7 +54,7 @@ from pulsegated.gradedbp.params import GradedBPParams
 from pulsegated.sgsc.graded import current_decay, graded_graph_circuit, unit_weight
 
 __all__ = ["LINEAR_WINDOWS", "TWO_LAYER_WINDOWS", "linear_layer_circuit", "two_layer_circuit",
-           "hebbian_rate", "encode_amplitudes", "backward_matrices",
+           "hebbian_rate", "teacher_rule", "encode_amplitudes", "backward_matrices",
            "plastic_matrix", "INPUT_SOURCE", "TARGET_SOURCE"]
 
 #: windows of the one-layer circuit (see the module documentation)
@@ -94,6 +94,21 @@ def hebbian_rate(p: GradedBPParams) -> float:
         trace[k] = trace[k - 1] * d_tr + prof[k - 1] * dt / float(p.trace_tau)
     pairing = float(np.sum(prof * dt * trace))  # Hz (per unit amplitude of both)
     return float(p.eta * float(unit_weight(c) / Hz) / (pairing * p.learn_gain))
+
+
+def teacher_rule(p: GradedBPParams, windows: dict, potentiate: str, depress: str,
+                 teachers: tuple) -> GatedTraceHebbian:
+    """The pulse-gated Hebbian rule of a plastic coupling: potentiation in the window named
+    ``potentiate`` of ``windows``, depression in ``depress``, paired with the trace of the
+    ``teachers`` populations; changes applied once per cycle (the ring's period); every synapse
+    kept within ``[-w_bound, w_bound]`` coupling factors."""
+    ch = p.chain
+    uw = float(unit_weight(ch) / Hz)
+    return GatedTraceHebbian(hebbian_rate(p), p.trace_tau,
+                             potentiate=(f"gate{windows[potentiate]}",),
+                             depress=(f"gate{windows[depress]}",), window=ch.T,
+                             wmin=-p.w_bound * uw, wmax=p.w_bound * uw,
+                             epoch=windows["period"] * ch.T, trace=teachers)
 
 
 def _send(c: Circuit, source: str, units: list, window: int, p: GradedBPParams) -> None:
@@ -137,7 +152,6 @@ def linear_layer_circuit(W0, p: GradedBPParams = GradedBPParams(), rng=None) -> 
     n_out, n_in = W0.shape
     L = LINEAR_WINDOWS
     ch = p.chain
-    uw = float(unit_weight(ch) / Hz)
     units, roles, edges = {}, {}, []
 
     def unit(name, windows, role):
@@ -160,11 +174,7 @@ def linear_layer_circuit(W0, p: GradedBPParams = GradedBPParams(), rng=None) -> 
         edges += [(f"t{k}", f"dp{k}", 1.0), (f"o{k}", f"dp{k}", -1.0),
                   (f"o{k}", f"dn{k}", 1.0), (f"t{k}", f"dn{k}", -1.0),
                   (f"dn{k}", f"n1{k}", 1.0), (f"n1{k}", f"n2{k}", 1.0)]
-        rule = GatedTraceHebbian(hebbian_rate(p), p.trace_tau,
-                                 potentiate=(f"gate{L['potentiate']}",),
-                                 depress=(f"gate{L['depress']}",), window=ch.T,
-                                 wmin=-p.w_bound * uw, wmax=p.w_bound * uw,
-                                 epoch=L["period"] * ch.T, trace=(f"dp{k}", f"n2{k}"))
+        rule = teacher_rule(p, L, "potentiate", "depress", (f"dp{k}", f"n2{k}"))
         edges += [(f"x{j}", f"o{k}", W0[k, j], rule) for j in range(n_in)]
     c = graded_graph_circuit(units, edges, {}, ch, rng=rng, ring=True,
                              n_windows=L["period"], roles=roles)
@@ -290,8 +300,6 @@ def two_layer_circuit(W1, W2, p: GradedBPParams = GradedBPParams(), rng=None,
     n_out = W2.shape[0]
     L = TWO_LAYER_WINDOWS
     ch = p.chain
-    uw = float(unit_weight(ch) / Hz)
-    eta = hebbian_rate(p)
     K = mask_level / p.relu_threshold
     M = 1.0 / mask_level
     # what a unit's current keeps at window B of what it was opened with at window A (two
@@ -301,10 +309,7 @@ def two_layer_circuit(W1, W2, p: GradedBPParams = GradedBPParams(), rng=None,
     rho = float(current_decay(ch)) ** (2 * s_T)
 
     def rule(pot, dep, teachers):
-        return GatedTraceHebbian(eta, p.trace_tau, potentiate=(f"gate{L[pot]}",),
-                                 depress=(f"gate{L[dep]}",), window=ch.T,
-                                 wmin=-p.w_bound * uw, wmax=p.w_bound * uw,
-                                 epoch=L["period"] * ch.T, trace=tuple(teachers))
+        return teacher_rule(p, L, pot, dep, tuple(teachers))
 
     units, roles, edges = {}, {}, []
 

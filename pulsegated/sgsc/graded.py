@@ -245,6 +245,8 @@ class _GraphRunner:
                  record_spikes: bool = False, **options):
         self.units, self.edges, self.p = units, list(edges), p
         self.backend, self.record_spikes, self.options = backend, record_spikes, options
+        if backend == "brian2" and p.jitter > 0 * ms:  # delays are rewritten on every reset
+            self.options.setdefault("variable_delays", True)
         self.sim = None
 
     def run(self, inputs: dict, S: float | None = None, seed: int = 0):
@@ -260,8 +262,6 @@ class _GraphRunner:
             self.sim = simulator(self.backend)(c, record=record,
                                                record_state={u: "I" for u in self.units},
                                                seed=seed, **self.options)
-            if self.backend == "brian2":
-                self.sim.b2c.network.store("built")
         else:
             self._reset(c, seed)
         sim = self.sim
@@ -282,20 +282,21 @@ class _GraphRunner:
         """Restore the built state and write circuit ``c``'s own values into the network."""
         import brian2 as b2
 
-        b2c = self.sim.b2c
-        b2c.network.restore("built")
+        sim = self.sim
+        sim.reset()
         b2.seed(int(seed))  # as Brian2Simulator does before a build: same random initial values
         for name, pop in c.populations.items():
             for var, value in pop.model.initial.items():
-                setattr(b2c.groups[name], var, value)
+                sim.set_state(name, var, value)
         for name, conn in c.connections.items():
-            syn = b2c.synapses[name]
             if conn.target == "I":  # graded couplings: S, weight spread
                 W = np.broadcast_to(np.asarray(conn.weight, dtype=float),
                                     (c.size_of(conn.pre), c.size_of(conn.post)))
-                syn.w = W[np.asarray(syn.i[:]), np.asarray(syn.j[:])] * Hz
+                if conn.pattern == "one_to_one":
+                    W = np.diag(np.diag(W))
+                sim.set_weights(name, W)
             if conn.target == "gd" and self.p.jitter > 0 * ms:  # onset jitter
-                syn.delay = conn.delay * b2c.dt
+                sim.set_delay(name, conn.delay)
 
 
 def run_graph(units: dict, edges, inputs: dict, p: GradedChainParams = GradedChainParams(),

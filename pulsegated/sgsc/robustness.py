@@ -51,14 +51,20 @@ class _ChainRunner(_GraphRunner):
     """A graph runner that also rewrites the gate-to-unit delays on every reset.
 
     The base class writes them for a chain with jitter only; the chains run on one network here
-    change their jitter (to 0 too), so the delays of the previous chain must not stay."""
+    change their jitter (to 0 too), so the delays of the previous chain must not stay; the
+    network is built with a delay per synapse (``variable_delays``) so that every connection's
+    delay can change."""
+
+    def __init__(self, *args, **options):
+        super().__init__(*args, **options)
+        if self.backend == "brian2":
+            self.options.setdefault("variable_delays", True)
 
     def _reset(self, c, seed):
         super()._reset(c, seed)
-        b2c = self.sim.b2c
         for name, conn in c.connections.items():
             if conn.target == "gd":
-                b2c.synapses[name].delay = conn.delay * b2c.dt
+                self.sim.set_delay(name, conn.delay)
 
 
 class ChainErrorRunner:

@@ -227,14 +227,12 @@ def propagation_grid(packet_sizes=(35, 50, 65, 80, 100), sigmas=(0, 1, 2, 3) * m
     n_sources = max(packet_sizes)
     circuit = synfire_circuit(packet_sizes[0], sigmas[0], p, rng=seed, n_sources=n_sources)
     sim = simulator(backend)(circuit, seed=seed, **options)
-    net, packet = sim.b2c.network, sim.b2c.groups["packet"]
-    net.store("built")
     out = {}
     for a in packet_sizes:
         for s in sigmas:
             _check_packet(a, s)
-            net.restore("built", restore_random_state=True)
-            packet.set_spikes(np.arange(a), _packet_steps(a, s, p, seed) * sim.b2c.dt)
+            sim.reset(restore_random_state=True)
+            sim.set_spike_train("packet", np.arange(a), _packet_steps(a, s, p, seed))
             sim.run_steps(_n_steps(p))
             out[(a, float(s / ms))] = _packet_result(sim, p)
     return out

@@ -38,8 +38,9 @@ Conventions
   delivered with the new weight.
 * An :class:`~pulsegated.circuit.EquationSynapse` is a ``Synapses`` object with the rule's strings:
   ``model`` after ``w``, ``on_pre`` then the delivery of the spike, ``on_post``.
-* Data sources (per-sample 0/1 vectors) and fixed-pattern sources are groups whose threshold reads a
-  :class:`~brian2.TimedArray` (``stim(t - t_offset + dt, i) > 0.5``).  Runtime device: before a run
+* Data sources (per-sample 0/1 vectors) and fixed-pattern sources share one group whose threshold
+  reads one :class:`~brian2.TimedArray` (``stim(t - t_offset + dt, i) > 0.5``, a column per
+  neuron).  Runtime device: before a run
   a new TimedArray of the same name and shape replaces the old one in the group's ``namespace``
   (Brian2's documented way to change an external name between runs; code objects are regenerated
   at every run, and the unchanged code text keeps Cython's compiled modules cached).
@@ -51,15 +52,21 @@ Every element type is built by a function registered with :data:`Brian2Builder` 
 :mod:`pulsegated.backends.registry`); a circuit holding a type without one is refused, naming it,
 before anything is built.  The contracts (``ctx`` a :class:`BuildContext`):
 
-* neuron model: ``f(model, population, ctx) -> NeuronGroup``;
-* source: ``f(source, ctx) -> group`` (a data or pattern source also fills ``ctx.stimuli`` and
-  ``ctx.stim_groups``);
+* neuron model: ``f(model, population, ctx) -> GroupSpec``;
+* source: ``f(source, ctx) -> GroupSpec``;
 * plasticity rule: ``f(rule, connection, ctx) -> SynapseCode``, called once the groups exist
   (``ctx.groups``, ``ctx.weight_dim(connection)``).  An optional ``"prepare"`` stage
   (``Brian2Builder.register(Rule, stage="prepare")``), ``f(rule, connection, ctx)``, runs before
   any group is built: it checks what the rule needs and records in ``ctx.needs[post]`` what the
   postsynaptic group must hold (the built-in neuron builders read ``"reward"`` and ``"hebb"``), and
-  may add to ``ctx.after_groups`` objects to build once the groups exist.
+  may add to ``ctx.after_groups`` a callable returning further
+  :class:`~pulsegated.backends.brian2.merge.SynapseSpec` (e.g. the learning gates).
+
+The functions describe Brian2 objects rather than create them: populations of one model become
+one ``NeuronGroup`` and connections of one synapse model between two such groups one
+``Synapses`` object, the numbers that differ between them per-neuron or per-synapse constants
+(:mod:`pulsegated.backends.brian2.merge`).  The nBP circuit (30 populations, 109 connections) is
+a handful of objects, so few code objects are compiled and run every step.
 
 Isolation
 ---------
@@ -86,6 +93,9 @@ import weakref
 import numpy as np
 from brian2.units.fundamentalunits import DIMENSIONLESS
 
+from pulsegated.backends.brian2.merge import (ConnectionView, GroupSpec, SpikeView, StateView,
+                                              SynapseSpec, merge_groups, merge_synapses,
+                                              unit_string)
 from pulsegated.backends.registry import Builder
 from pulsegated.circuit import (Circuit, DataSource, EquationNeuron, EquationSynapse,
                                 GatedTraceHebbian, LoihiCompartment, PatternSource, PoissonSource,
@@ -162,15 +172,28 @@ def synapse_indices(circuit, connection: str) -> tuple[np.ndarray, np.ndarray]:
 class Brian2Circuit:
     """The Brian2 objects of one circuit.
 
+    Populations of one model share a group and connections of one synapse model share a
+    ``Synapses`` object (:mod:`pulsegated.backends.brian2.merge`); the attributes here give each
+    population and connection its own slice.
+
     Attributes
     ----------
     circuit : Circuit
     network : brian2.Network
-    groups, synapses, monitors, state_monitors : dict
-        By population / source, connection and recorded population.
+    groups : dict
+        By population / source: its neurons (a Brian2 ``Subgroup`` of the merged group, or the
+        group itself).
+    synapses : dict
+        By connection: a :class:`~pulsegated.backends.brian2.merge.ConnectionView` (``w``,
+        ``i``, ``j``, ``delay`` of the connection's own synapses).
+    monitors, state_monitors : dict
+        By recorded population: :class:`~pulsegated.backends.brian2.merge.SpikeView` (``t``,
+        ``i``) and :class:`~pulsegated.backends.brian2.merge.StateView`.
     stimuli : dict
-        The current :class:`~brian2.TimedArray` of each data/pattern source (see
-        :meth:`set_stimuli`); ``stim_groups`` the groups reading them (holding ``t_offset``).
+        ``{source: (first, last + 1)}``: the columns of the shared stimulus
+        :class:`~brian2.TimedArray` each data/pattern source reads (see :meth:`set_stimuli`).
+    merged_groups, merged_synapses : list
+        The Brian2 objects with what each holds.
     dt : Quantity
         One step; ``clock`` the :class:`~brian2.Clock` every object of the build runs on.
     device : {"runtime", "cpp_standalone"}
@@ -180,16 +203,15 @@ class Brian2Circuit:
         Steps of one run of the compiled standalone project.
     """
 
-    def __init__(self, circuit, network, groups, synapses, monitors, stimuli, stim_groups,
-                 dt, state_monitors, clock=None, device="runtime", device_object=None,
-                 directory=None, run_steps=None, weight_units=None, initial_w=None):
+    def __init__(self, circuit, network, groups, synapses, monitors, dt, state_monitors,
+                 clock=None, device="runtime", device_object=None, directory=None,
+                 run_steps=None, weight_units=None, merged_groups=(), merged_synapses=(),
+                 where=None):
         self.circuit = circuit
         self.network = network
         self.groups = groups
         self.synapses = synapses
         self.monitors = monitors
-        self.stimuli = stimuli
-        self.stim_groups = stim_groups
         self.dt = dt
         self.state_monitors = state_monitors
         self.clock = clock
@@ -197,10 +219,35 @@ class Brian2Circuit:
         self.directory = directory
         self.run_steps = run_steps
         self.weight_units = weight_units or {}
-        #: per-synapse ``w`` as built (standalone: what a run starts from unless given)
-        self.initial_w = initial_w or {}
+        self.merged_groups = list(merged_groups)
+        self.merged_synapses = list(merged_synapses)
+        self._where = where or {}
+        stim = [m for m in self.merged_groups if m.stimulus is not None]
+        self._stim = stim[0] if stim else None
+        self.stimuli = dict(self._stim.slices) if self._stim else {}
         self._device = device_object
         self._cleanup = None
+
+    @property
+    def initial_w(self) -> dict:
+        """Per-synapse ``w`` of every connection as built (standalone: what a run starts from
+        unless given)."""
+        out = {}
+        for c, view in self.synapses.items():
+            full = view.merged.initial_w
+            out[c] = full[view.start:view.stop].copy()
+        return out
+
+    def summary(self) -> str:
+        """One line per Brian2 object: what it holds."""
+        lines = []
+        for m in self.merged_groups:
+            lines.append(f"{m.group.name} ({type(m.group).__name__}, {len(m.group)} neurons): "
+                         + ", ".join(m.slices))
+        for m in self.merged_synapses:
+            lines.append(f"{m.synapses.name} (Synapses, {len(m.synapses)} synapses): "
+                         + ", ".join(m.slices))
+        return "\n".join(lines)
 
     def _remove_when_collected(self, path: str) -> None:
         self._cleanup = weakref.finalize(self, shutil.rmtree, path, True)
@@ -223,27 +270,71 @@ class Brian2Circuit:
         with active_device(self._device):
             self.network.run(int(n_steps) * self.dt, namespace={})
 
+    def _stimulus_values(self, values: dict) -> np.ndarray:
+        ta = self._stim.stimulus
+        full = np.zeros(ta.values.shape)
+        for name, v in values.items():
+            if name not in self.stimuli:
+                raise UsageError(f"{name!r} is not a data or pattern source")
+            a, b = self.stimuli[name]
+            v = np.asarray(v, dtype=float)
+            if v.shape != (full.shape[0], b - a):
+                raise UsageError(f"stimulus of {name!r} must have shape "
+                                 f"{(full.shape[0], b - a)}, got {v.shape}")
+            full[:, a:b] = v
+        return full
+
     def set_stimuli(self, values: dict, t_offset: int) -> None:
         """Drive the data/pattern sources with ``values[source]`` (rows: steps from
-        ``t_offset - 1``, see :func:`~pulsegated.backends.brian2.simulator.fill_stimuli`) in the
-        next runtime runs: a new TimedArray of the same name replaces the old one in the group's
-        namespace, and ``t_offset`` (steps) is the step the rows are counted from."""
+        ``t_offset - 1``, see :func:`~pulsegated.backends.brian2.simulator.fill_stimuli`; a source
+        not given is silent) in the next runtime runs: a new TimedArray of the same name replaces
+        the old one in the group's namespace, and ``t_offset`` (steps) is the step the rows are
+        counted from."""
         import brian2 as b2
-        for name, v in values.items():
-            old = self.stimuli[name]
-            v = np.asarray(v, dtype=float)
-            if v.shape != old.values.shape:
-                raise UsageError(f"stimulus of {name!r} must have shape {old.values.shape}, got "
-                                 f"{v.shape}")
-            ta = b2.TimedArray(v, dt=self.dt, name=old.name)
-            self.stim_groups[name].namespace[old.name] = ta
-            self.stimuli[name] = ta
-        for g in self.stim_groups.values():
-            g.t_offset = int(t_offset) * self.dt
+        full = self._stimulus_values(values)
+        ta = b2.TimedArray(full, dt=self.dt, name=self._stim.stimulus.name)
+        self._stim.group.namespace[ta.name] = ta
+        self._stim.stimulus = ta
+        self._stim.group.t_offset = int(t_offset) * self.dt
+
+    def stimulus_run_args(self, values: dict) -> dict:
+        """``run_args`` of a standalone run driving the sources with ``values`` (as
+        :meth:`set_stimuli`)."""
+        return {self._stim.stimulus: self._stimulus_values(values)} if self._stim else {}
 
     def stimulus_shape(self, source: str) -> tuple:
-        """Shape of the value array of a source's TimedArray."""
-        return self.stimuli[source].values.shape
+        """Shape of the stimulus values of a source (steps, neurons)."""
+        a, b = self.stimuli[source]
+        return (self._stim.stimulus.values.shape[0], b - a)
+
+    def set_spike_train(self, source: str, indices, steps) -> None:
+        """Replace the spikes of a spike-train source (runtime device): neuron ``indices[k]``
+        at step ``steps[k]``."""
+        m = self._where.get(source)
+        if m is None or source not in m.trains:
+            raise UsageError(f"{source!r} is not a spike-train source")
+        m.trains[source] = (np.asarray(indices, dtype=int), np.asarray(steps, dtype=float))
+        idx = np.concatenate([i + m.slices[n][0] for n, (i, _) in m.trains.items()])
+        st = np.concatenate([s for _, s in m.trains.values()])
+        m.group.set_spikes(idx, st * self.dt)
+
+    def weight_run_args(self, weights: dict) -> dict:
+        """``run_args`` of a standalone run starting from ``weights`` (``{connection: per-synapse
+        values}``; the other connections of a shared ``Synapses`` object keep their built
+        values)."""
+        from brian2 import Quantity
+        full = {}
+        for c, values in weights.items():
+            view = self.synapses[c]
+            S = view.synapses
+            if S.name not in full:
+                full[S.name] = (S, view.merged.initial_w.copy())
+            full[S.name][1][view.start:view.stop] = values
+        out = {}
+        for S, w in full.values():
+            dim = S.variables["w"].dim
+            out[S.w] = Quantity(w, dim=dim) if not dim.is_dimensionless else w
+        return out
 
     def run_standalone(self, run_args=None) -> None:
         """Run the compiled standalone project once (from step 0) with ``run_args``
@@ -256,10 +347,8 @@ class Brian2Circuit:
 
     def synapse_indices(self, connection: str) -> tuple[np.ndarray, np.ndarray]:
         """``(i, j)`` of the synapses of a connection (see :func:`synapse_indices`)."""
-        if self.device == "runtime":
-            S = self.synapses[connection]
-            return np.asarray(S.i[:]), np.asarray(S.j[:])
-        return synapse_indices(self.circuit, connection)
+        view = self.synapses[connection]
+        return view.i, view.j
 
     def weight_matrix(self, connection: str) -> np.ndarray:
         """Dense (pre, post) matrix of the weights a spike delivers, in the description's units.
@@ -276,9 +365,7 @@ class Brian2Circuit:
     def mantissa_matrix(self, connection: str) -> np.ndarray:
         """Dense (pre, post) matrix of the synapses' ``w`` (a plastic Loihi connection's
         mantissas; for other connections the same as :meth:`weight_matrix`)."""
-        c = self.circuit.connections[connection]
-        S = self.synapses[connection]
-        return self.dense(connection, np.asarray(S.w[:]))
+        return self.dense(connection, np.asarray(self.synapses[connection].w))
 
     def dense(self, connection: str, values) -> np.ndarray:
         """Dense (pre, post) matrix of per-synapse ``values`` (int64 onto Loihi compartments)."""
@@ -292,35 +379,27 @@ class Brian2Circuit:
         return out
 
 
-def _loihi_group(b2, pop, dt, reward_link, kw):
+def _loihi_spec(pop, dt, reward_link: bool) -> GroupSpec:
+    """Every LoihiCompartment population has the same code; its parameters are per-neuron
+    constants, so all of them share one group.  With ``fu = 0`` (a memoryless u) the decay term is
+    exactly 0 and ``u = q``; unset bounds are infinite: the arithmetic is that of each population
+    alone."""
     m = pop.model
-    ns = {"fu": 4096 - m.decay_u, "fv": 4096 - m.decay_v, "vth": m.threshold * W_SCALE,
-          "bias": m.raw("bias"), "R": m.refractory}
-    bounded = m.v_min is not None or m.v_max is not None
-    if bounded:
-        ns["vmin"], ns["vmax"] = m.raw("v_min"), m.raw("v_max")
+    params = {"fu": float(4096 - m.decay_u), "fv": float(4096 - m.decay_v),
+              "vth": float(m.threshold * W_SCALE), "bias": float(m.raw("bias")),
+              "R": float(m.refractory), "vmin": float(m.raw("v_min")),
+              "vmax": float(m.raw("v_max"))}
     eqs = "u : 1\nv : 1\nq : 1\nrefc : 1"
+    code = ("u = sign(u) * floor(abs(u) * fu / 4096.0) + q\n"
+            "v = clip(sign(v) * floor(abs(v) * fv / 4096.0) + u + bias, vmin, vmax)"
+            " * int(refc <= 0)\nq = 0\nrefc = clip(refc - 1, 0, R)")
     if reward_link:  # reward trace: r1 = 1 in the step after a reward spike (rin set by it)
         eqs += "\nr1 : 1\nrin : 1"
+        code += "\nr1 = rin\nrin = 0"
     # the chip's refractory counter: set to R - 1 on a spike (R, then this step's decrement);
     # while > 0, v is held at 0.  Brian2's own refractoriness (half a step) only provides lastspike.
-    group = b2.NeuronGroup(pop.size, b2.Equations(eqs), threshold="v > vth",
-                           reset="v = 0\nrefc = R - 1", refractory=0.5 * dt, method="exact",
-                           namespace=ns, name=f"pop_{pop.name}", **kw)
-    if m.memoryless:
-        v_new = "u + bias"
-        code = "u = q\n"
-    else:
-        v_new = "sign(v) * floor(abs(v) * fv / 4096.0) + u + bias"
-        code = "u = sign(u) * floor(abs(u) * fu / 4096.0) + q\n"
-    if bounded:
-        v_new = f"clip({v_new}, vmin, vmax)"
-    code += f"v = ({v_new}) * int(refc <= 0)\nq = 0"
-    code += "\nrefc = clip(refc - 1, 0, R)"
-    if reward_link:
-        code += "\nr1 = rin\nrin = 0"
-    group.run_regularly(code, when="groups", name=f"pop_{pop.name}_step")
-    return group
+    return GroupSpec(pop.size, model=eqs, threshold="v > vth", reset="v = 0\nrefc = R - 1",
+                     refractory=0.5 * dt, method="exact", params=params, regular=(code,))
 
 
 def _loihi_values(circuit, c) -> np.ndarray:
@@ -338,27 +417,25 @@ def _loihi_values(circuit, c) -> np.ndarray:
 HEBB_VARIABLES = ("a_hebb", "hebb_sign", "hebb_until", "tau_hebb")
 
 
-def _equation_group(b2, pop, hebb, kw):
+def _equation_spec(b2, pop, hebb) -> GroupSpec:
     m = pop.model
-    eqs, reset, ns = b2.Equations(m.equations), m.reset or "", dict(m.namespace)
+    eqs, reset, ns = m.equations, m.reset or "", dict(m.namespace)
     if hebb is not None:  # postsynaptic side of a GatedTraceHebbian rule: trace and window
-        clash = set(HEBB_VARIABLES) & (set(eqs.names) | set(ns))
+        clash = set(HEBB_VARIABLES) & (set(b2.Equations(eqs).names) | set(ns))
         if clash:
             raise UsageError(f"population {pop.name!r}: the names {sorted(clash)} are reserved "
                              f"for the Hebbian trace of its plastic inputs")
-        eqs += b2.Equations("da_hebb/dt = -a_hebb / tau_hebb : Hz\n"
-                            "hebb_sign : 1\nhebb_until : second")
+        eqs += ("\nda_hebb/dt = -a_hebb / tau_hebb : Hz\n"
+                "hebb_sign : 1\nhebb_until : second")
         if hebb.trace == "neuron":  # (other traces are raised by the trace synapses)
             reset = (reset + "\n" if reset else "") + "a_hebb += 1 / tau_hebb"
         ns["tau_hebb"] = hebb.tau
-    group = b2.NeuronGroup(pop.size, eqs, threshold=m.threshold, reset=reset,
-                           refractory=m.refractory if m.refractory is not None else False,
-                           method=m.method, namespace=ns, name=f"pop_{pop.name}", **kw)
-    for var, value in m.initial.items():
-        setattr(group, var, value)
+    initial = dict(m.initial)
     if hebb is not None:
-        group.hebb_until = -1 * b2.second  # no window open before the first gate spike
-    return group
+        initial["hebb_until"] = -1 * b2.second  # no window open before the first gate spike
+    return GroupSpec(pop.size, model=eqs, threshold=m.threshold, reset=reset,
+                     refractory=m.refractory if m.refractory is not None else False,
+                     method=m.method, namespace=ns, initial=initial)
 
 
 #: build functions of the Brian2 backend, by element type
@@ -386,9 +463,9 @@ class SynapseCode:
         Initial values of variables of ``model``.
     method : str or None
         Integration method of continuous synapse variables.
-    after : callable or None
-        ``after(synapses, ctx)``, called once the ``Synapses`` are connected (e.g. to add a
-        ``run_regularly`` operation).
+    regular : tuple of (str, Quantity)
+        ``(code, dt)``: code run on every synapse every ``dt``, at the start of a step (e.g. to
+        apply changes accumulated over an epoch).
     """
 
     model: str = ""
@@ -397,7 +474,7 @@ class SynapseCode:
     namespace: dict = field(default_factory=dict)
     initial: dict = field(default_factory=dict)
     method: str | None = None
-    after: object = None
+    regular: tuple = ()
 
 
 class BuildContext:
@@ -414,21 +491,21 @@ class BuildContext:
     device : str
     n_chunk : int
         Length of the TimedArrays of data/pattern sources, in steps.
-    groups, stimuli, stim_groups : dict
-        Built groups by population/source name; TimedArrays and their groups by source name.
+    groups : dict
+        Built groups by population/source name (available to plasticity build functions and
+        ``after_groups`` callables).
     needs : dict
         ``{population: {need: value}}``: what plasticity rules ask of their postsynaptic groups.
     after_groups : dict
-        ``{key: callable(ctx) -> list of objects}``, built once the groups exist (one per key).
-    objects : list
-        Everything that goes into the network.
+        ``{key: callable(ctx) -> list of SynapseSpec}``, called once the groups exist (one per
+        key).
     """
 
     def __init__(self, b2, circuit, dt, kw, device, n_chunk):
         self.b2, self.circuit, self.dt, self.kw = b2, circuit, dt, kw
         self.device, self.n_chunk = device, n_chunk
-        self.groups, self.stimuli, self.stim_groups = {}, {}, {}
-        self.needs, self.after_groups, self.objects = {}, {}, []
+        self.groups = {}
+        self.needs, self.after_groups = {}, {}
 
     def need(self, population: str) -> dict:
         """The needs recorded for ``population`` (created empty)."""
@@ -450,41 +527,38 @@ class BuildContext:
 # ------------------------------------------------------------------------------- neuron models
 @Brian2Builder.register(LoihiCompartment)
 def _build_compartment(model, pop, ctx):
-    reward = ctx.needs.get(pop.name, {}).get("reward")
-    return _loihi_group(ctx.b2, pop, ctx.dt, reward, ctx.kw)
+    # every compartment population of a circuit has the reward variables when one needs them,
+    # so that all share one group
+    reward = any(need.get("reward") for need in ctx.needs.values())
+    return _loihi_spec(pop, ctx.dt, reward)
 
 
 @Brian2Builder.register(EquationNeuron)
 def _build_equation_neuron(model, pop, ctx):
-    return _equation_group(ctx.b2, pop, ctx.needs.get(pop.name, {}).get("hebb"), ctx.kw)
+    return _equation_spec(ctx.b2, pop, ctx.needs.get(pop.name, {}).get("hebb"))
 
 
 # -------------------------------------------------------------------------------------- sources
 @Brian2Builder.register(DataSource)
 @Brian2Builder.register(PatternSource)
 def _build_stimulus(src, ctx):
-    b2 = ctx.b2
-    values = np.zeros((ctx.n_chunk + 2, src.size))
-    ta = b2.TimedArray(values, dt=ctx.dt, name=f"stim_{src.name}")
-    g = b2.NeuronGroup(src.size, "t_offset : second (shared)",
-                       threshold=f"stim_{src.name}(t - t_offset + dt, i) > 0.5",
-                       reset="", namespace={f"stim_{src.name}": ta},
-                       name=f"src_{src.name}", **ctx.kw)
-    ctx.stimuli[src.name] = ta
-    ctx.stim_groups[src.name] = g
-    return g
+    # all data and pattern sources share one group reading one TimedArray (see set_stimuli)
+    return GroupSpec(src.size, kind="stimulus")
 
 
 @Brian2Builder.register(SpikeTrain)
 def _build_spike_train(src, ctx):
     idx = np.asarray(src.indices if src.indices else [0] * len(src.steps), dtype=int)
-    return ctx.b2.SpikeGeneratorGroup(src.size, idx, np.asarray(src.steps) * ctx.dt,
-                                      name=f"src_{src.name}", **ctx.kw)
+    return GroupSpec(src.size, kind="spikes", indices=idx, steps=np.asarray(src.steps))
 
 
 @Brian2Builder.register(PoissonSource)
 def _build_poisson(src, ctx):
-    return ctx.b2.PoissonGroup(src.size, rates=src.rate, name=f"src_{src.name}", **ctx.kw)
+    return GroupSpec(src.size, kind="poisson", rate=src.rate)
+
+
+def _all_to_all(n_pre: int, n_post: int) -> tuple[np.ndarray, np.ndarray]:
+    return np.repeat(np.arange(n_pre), n_post), np.tile(np.arange(n_post), n_pre)
 
 
 # ----------------------------------------------------------------------------------- plasticity
@@ -511,10 +585,9 @@ def _prepare_sum_of_products(rule, c, ctx):
     if rule.reward:
         # reward trace: r1 at step t = 1 iff the reward source spiked at t - 1
         def reward_synapses(ctx, rname=rule.reward, post=c.post):
-            rs = ctx.b2.Synapses(ctx.groups[rname], ctx.groups[post], on_pre="rin_post = 1",
-                                 name=f"reward_{rname}__{post}", **ctx.kw)
-            rs.connect()
-            return [rs]
+            i, j = _all_to_all(ctx.circuit.size_of(rname), ctx.circuit.size_of(post))
+            return [SynapseSpec(f"{rname}__{post}", "reward", rname, post, i, j,
+                                on_pre="rin_post = 1")]
         ctx.after_groups.setdefault(("reward", c.post), reward_synapses)
 
 
@@ -545,28 +618,26 @@ def _prepare_gated_trace_hebbian(rule, c, ctx):
     # learning gates: a gate spike opens a window and sets its sign
     def gate_synapses(ctx, post=c.post):
         out = []
+        n_post = ctx.circuit.size_of(post)
         for gate, sign in rule.gates.items():
-            gs = ctx.b2.Synapses(ctx.groups[gate], ctx.groups[post],
-                                 on_pre=f"hebb_until_post = t + hebb_window\n"
-                                        f"hebb_sign_post = {sign}",
-                                 namespace={"hebb_window": rule.window},
-                                 name=f"hebbgate_{gate}__{post}", **ctx.kw)
-            gs.connect()
-            out.append(gs)
+            i, j = _all_to_all(ctx.circuit.size_of(gate), n_post)
+            out.append(SynapseSpec(f"{gate}__{post}", "hebbgate", gate, post, i, j,
+                                   on_pre="hebb_until_post = t + hebb_window\n"
+                                          "hebb_sign_post = hebb_gate_sign",
+                                   namespace={"hebb_window": rule.window,
+                                              "hebb_gate_sign": float(sign)}))
         sources = ((post,) if rule.trace == "population" else rule.trace_sources)
         for src in sources:
             # every neuron of the post population holds one shared trace: a spike of any neuron
             # of a trace source raises it by 1 / (tau N_src) in all of them, after the plastic
             # synapses of the same step have read it (order=1), as a neuron's own trace is
             # raised at its reset
-            group = ctx.groups[post]
-            ts = ctx.b2.Synapses(ctx.groups[src], group,
-                                 on_pre="a_hebb_post += 1 / (tau_hebb * n_hebb)",
-                                 namespace={"tau_hebb": rule.tau,
-                                            "n_hebb": len(ctx.groups[src])},
-                                 order=1, name=f"hebbtrace_{src}__{post}", **ctx.kw)
-            ts.connect()
-            out.append(ts)
+            n_src = ctx.circuit.size_of(src)
+            i, j = _all_to_all(n_src, n_post)
+            out.append(SynapseSpec(f"{src}__{post}", "hebbtrace", src, post, i, j,
+                                   on_pre="a_hebb_post += 1 / (tau_trace * n_hebb)",
+                                   namespace={"tau_trace": rule.tau, "n_hebb": float(n_src)},
+                                   order=1))
         return out
     ctx.after_groups.setdefault(("hebb", c.post), gate_synapses)
 
@@ -584,11 +655,10 @@ def _build_gated_trace_hebbian(r, c, ctx):
     if r.epoch is None:
         return SynapseCode(on_pre=f"w = clip(w + {change}, wmin, wmax)", namespace=ns)
 
-    def apply_epoch(S, ctx):  # accumulated changes applied at every multiple of the epoch
-        S.run_regularly("w = clip(w + dw_hebb, wmin, wmax)\ndw_hebb = 0 * w",
-                        dt=r.epoch, when="start", name=f"syn_{c.name}_epoch")
+    # accumulated changes applied at every multiple of the epoch
     return SynapseCode(model=f"dw_hebb : {wunit}", on_pre=f"dw_hebb += {change}", namespace=ns,
-                       after=apply_epoch)
+                       regular=(("w = clip(w + dw_hebb, wmin, wmax)\ndw_hebb = 0 * w",
+                                 r.epoch),))
 
 
 @Brian2Builder.register(EquationSynapse)
@@ -624,7 +694,7 @@ def check_recording(circuit, record, record_state) -> tuple[list, dict]:
 def build(circuit: Circuit, device: str = "runtime", record=None, record_state=None,
           chunk_steps: int | None = None, directory: str | None = None,
           codegen: str = "cython", make_jobs: int = MAKE_JOBS,
-          run_steps: int | None = None) -> Brian2Circuit:
+          run_steps: int | None = None, variable_delays: bool = False) -> Brian2Circuit:
     """Build ``circuit`` as Brian2 objects, leaving Brian2's global state as it was.
 
     Parameters
@@ -651,6 +721,10 @@ def build(circuit: Circuit, device: str = "runtime", record=None, record_state=N
         only).
     run_steps : int, optional
         Steps of one standalone run (default ``chunk_steps``).
+    variable_delays : bool
+        Give every ``Synapses`` object a delay per synapse, so that the delay of any connection
+        can be changed alone after the build (otherwise connections of one delay sharing an
+        object share it as one value, which Brian2 runs faster).
 
     Returns
     -------
@@ -691,7 +765,8 @@ def build(circuit: Circuit, device: str = "runtime", record=None, record_state=N
     try:
         with active_device(dev):
             b2c = _build_objects(b2, circuit, dt, device, record, record_state, n_chunk,
-                                 _codeobj_class(codegen) if device == "runtime" else None)
+                                 _codeobj_class(codegen) if device == "runtime" else None,
+                                 bool(variable_delays))
             b2c._device = dev
             if tmp is not None:
                 b2c._remove_when_collected(tmp)
@@ -708,7 +783,7 @@ def build(circuit: Circuit, device: str = "runtime", record=None, record_state=N
 
 
 def _build_objects(b2, circuit, dt, device, record, record_state, n_chunk,
-                   codeobj_class) -> Brian2Circuit:
+                   codeobj_class, variable_delays=False) -> Brian2Circuit:
     # a fixed name: array names in the generated code contain it, and Cython's compiled modules
     # are cached by code text
     clock = b2.Clock(dt=dt, name="pulsegated_clock")
@@ -722,26 +797,26 @@ def _build_objects(b2, circuit, dt, device, record, record_state, n_chunk,
             if prepare is not None:
                 prepare(c.plasticity, c, ctx)
 
-    groups, objects = ctx.groups, ctx.objects
-    synapses, monitors, state_monitors = {}, {}, {}
-    weight_units, initial_w = {}, {}
+    specs = {}
     for pop in circuit.populations.values():
-        g = Brian2Builder.build(pop.model, f"population {pop.name!r}", pop, ctx)
-        groups[pop.name] = g
-        objects.append(g)
-
+        specs[pop.name] = Brian2Builder.build(pop.model, f"population {pop.name!r}", pop, ctx)
     for src in circuit.sources.values():
-        g = Brian2Builder.build(src, f"source {src.name!r}", ctx)
-        groups[src.name] = g
-        objects.append(g)
+        specs[src.name] = Brian2Builder.build(src, f"source {src.name!r}", ctx)
+    merged_groups, where = merge_groups(b2, specs, kw, dt, n_chunk)
+    groups = ctx.groups
+    for name, m in where.items():
+        a, b = m.slices[name]
+        # (a SpikeGeneratorGroup has no subgroups: its sources share the whole group)
+        whole = (a, b) == (0, len(m.group)) or not hasattr(m.group, "__getitem__")
+        groups[name] = m.group if whole else m.group[a:b]
 
+    syn_specs = []
     for make in ctx.after_groups.values():
-        objects.extend(make(ctx))
-
+        syn_specs.extend(make(ctx))
+    weight_units = {}
     for c in circuit.connections.values():
         post_model = circuit.populations[c.post].model
         dim = ctx.weight_dim(c)
-        values = circuit.synapse_values(c)
         ns = {}
         if isinstance(post_model, LoihiCompartment):
             wunit, deliver = "1", f"q_post += {W_SCALE} * w"
@@ -751,63 +826,66 @@ def _build_objects(b2, circuit, dt, device, record, record_state, n_chunk,
                 ns["wexp_scale"] = 2.0 ** c.weight_exp
         else:
             var = c.target or post_model.input_var
-            wunit = "1" if dim is DIMENSIONLESS else b2.get_unit(dim).name
+            wunit = unit_string(dim)
             deliver = f"{var}_post += w"
+            values = circuit.synapse_values(c)
         code = (SynapseCode() if c.plasticity is None else
                 Brian2Builder.build(c.plasticity, f"connection {c.name!r}", c, ctx))
-        model = f"w : {wunit}" + (f"\n{code.model}" if code.model.strip() else "")
-        on_pre = (f"{code.on_pre}\n" if code.on_pre.strip() else "") + deliver
         clash = set(code.namespace) & set(ns)
         if clash:
             raise UsageError(f"connection {c.name!r}: the names {sorted(clash)} are reserved "
                              f"by the brian2 backend")
         ns.update(code.namespace)
-        extra = {}
-        if code.on_post is not None:
-            extra["on_post"] = code.on_post
-        if code.method is not None:
-            extra["method"] = code.method
-        S = b2.Synapses(groups[c.pre], groups[c.post], model=model, on_pre=on_pre,
-                        delay=c.delay * dt, namespace=ns, name=f"syn_{c.name}", **extra, **kw)
-        w = np.asarray(values, dtype=float)
         # description weights onto equation neurons are in SI base units of their input variable
         unit = b2.Quantity(1.0, dim=dim) if dim is not None and dim is not DIMENSIONLESS else 1.0
-        if c.pattern == "all_to_all":
-            S.connect()
-            S.w = (w[np.asarray(S.i[:]), np.asarray(S.j[:])] if device == "runtime" else
-                   w.ravel()) * unit
-        else:
-            if c.pattern == "one_to_one":
-                S.connect(j="i")
-            else:
-                S.connect()
-            S.w = w.copy() * unit
-        for var, value in code.initial.items():
-            setattr(S, var, value)
-        if code.after is not None:
-            code.after(S, ctx)
-        synapses[c.name] = S
         weight_units[c.name] = unit
-        n_syn = len(synapse_indices(circuit, c.name)[0])
-        initial_w[c.name] = np.broadcast_to(w, (n_syn,)).copy() if c.pattern != "all_to_all" \
-            else w.ravel().copy()
-        objects.append(S)
+        i, j = synapse_indices(circuit, c.name)
+        w = np.asarray(values, dtype=float)
+        w = w[i, j] if c.pattern == "all_to_all" else np.broadcast_to(w, i.shape).copy()
+        syn_specs.append(SynapseSpec(
+            c.name, "syn", c.pre, c.post, i, j,
+            model=f"w : {wunit}" + (f"\n{code.model}" if code.model.strip() else ""),
+            on_pre=(f"{code.on_pre}\n" if code.on_pre.strip() else "") + deliver,
+            on_post=code.on_post, method=code.method, namespace=ns, w=w, w_unit=unit,
+            delay=int(c.delay), initial=dict(code.initial), regular=tuple(code.regular)))
+    merged_syn, views = merge_synapses(b2, syn_specs, where, kw, dt, variable_delays)
+    synapses = {c: views[("syn", c)] for c in circuit.connections}
 
+    objects = [m.group for m in merged_groups] + [m.synapses for m in merged_syn]
+    monitors, state_monitors = {}, {}
+    spike_monitors = {}
     for name in record:
-        monitors[name] = b2.SpikeMonitor(groups[name], name=f"spikes_{name}",
-                                         codeobj_class=codeobj_class)
-        objects.append(monitors[name])
+        m = where[name]
+        if id(m) not in spike_monitors:
+            spike_monitors[id(m)] = b2.SpikeMonitor(m.group, name=f"spikes_{m.group.name}",
+                                                    codeobj_class=codeobj_class)
+            objects.append(spike_monitors[id(m)])
+        monitors[name] = SpikeView(spike_monitors[id(m)], *m.slices[name])
+    by_group = {}
     for name, variables in record_state.items():
         unknown = [v for v in variables if v not in groups[name].variables]
         if unknown:
             raise UsageError(f"record_state: population {name!r} has no variable(s) "
                              f"{', '.join(map(repr, unknown))}")
-        state_monitors[name] = b2.StateMonitor(groups[name], variables, record=True, when="end",
-                                               name=f"state_{name}",
-                                               codeobj_class=codeobj_class)
-        objects.append(state_monitors[name])
+        by_group.setdefault(id(where[name]), []).append(name)
+    for names in by_group.values():
+        m = where[names[0]]
+        variables = []
+        for n in names:
+            variables += [v for v in record_state[n] if v not in variables]
+        rows = np.concatenate([np.arange(*m.slices[n]) for n in names])
+        order = np.argsort(rows)
+        mon = b2.StateMonitor(m.group, variables, record=rows[order], when="end",
+                              name=f"state_{m.group.name}", codeobj_class=codeobj_class)
+        objects.append(mon)
+        position = np.empty(len(rows), dtype=np.int64)
+        position[order] = np.arange(len(rows))
+        start = 0
+        for n in names:
+            size = m.slices[n][1] - m.slices[n][0]
+            state_monitors[n] = StateView(mon, position[start:start + size], record_state[n])
+            start += size
     network = b2.Network(*objects, name=f"net_{circuit.name}")
-    return Brian2Circuit(circuit, network, groups, synapses, monitors, ctx.stimuli,
-                         ctx.stim_groups, dt,
-                         state_monitors, clock=clock, device=device, weight_units=weight_units,
-                         initial_w=initial_w)
+    return Brian2Circuit(circuit, network, groups, synapses, monitors, dt, state_monitors,
+                         clock=clock, device=device, weight_units=weight_units,
+                         merged_groups=merged_groups, merged_synapses=merged_syn, where=where)

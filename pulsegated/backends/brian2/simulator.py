@@ -78,6 +78,9 @@ class Brian2Simulator(CircuitSimulator):
         compiled run).
     seed : int, optional
         Seed of Brian2's random numbers (initial values, noise, Poisson sources).
+    variable_delays : bool
+        Build with a delay per synapse, so that :meth:`set_delay` can change any connection's
+        delay alone (see :func:`~pulsegated.backends.brian2.builder.build`).
 
     Notes
     -----
@@ -89,7 +92,8 @@ class Brian2Simulator(CircuitSimulator):
 
     def __init__(self, circuit, device: str = "runtime", codegen: str = "cython",
                  build_dir=None, make_jobs: int = MAKE_JOBS, record=None, record_state=None,
-                 chunk_samples: int = 200, seed: int | None = None, **options):
+                 chunk_samples: int = 200, seed: int | None = None,
+                 variable_delays: bool = False, **options):
         if options:
             raise UsageError(f"unknown option(s) for the brian2 simulator: {', '.join(options)}")
         if device not in DEVICES:
@@ -112,7 +116,7 @@ class Brian2Simulator(CircuitSimulator):
             b2.seed(int(seed))
         self.b2c = build(circuit, device=device, record=record, record_state=record_state,
                          chunk_steps=chunk_steps, codegen=codegen, directory=build_dir,
-                         make_jobs=make_jobs)
+                         make_jobs=make_jobs, variable_delays=variable_delays)
         self._sample = 0
         self._closed = False
         if device == "runtime":
@@ -149,13 +153,15 @@ class Brian2Simulator(CircuitSimulator):
         if self.device == "runtime":
             self.b2c.run(0)
 
-    def reset(self) -> None:
+    def reset(self, restore_random_state: bool = False) -> None:
         """Back to the state right after construction: step 0, every state variable, weight
-        and recording as built (runtime: Brian2's ``Network.restore``)."""
+        and recording as built (runtime: Brian2's ``Network.restore``; with
+        ``restore_random_state`` also the state of Brian2's random numbers then)."""
         self._check_open()
         self._sample = 0
         if self.device == "runtime":
-            self.b2c.network.restore("pulsegated_initial")
+            self.b2c.network.restore("pulsegated_initial",
+                                     restore_random_state=bool(restore_random_state))
         else:
             self._t = 0
             self._w = {c: w.copy() for c, w in self.b2c.initial_w.items()}
@@ -201,15 +207,10 @@ class Brian2Simulator(CircuitSimulator):
                     for k, v in data.items()}
         values = {name: np.zeros(b2c.stimulus_shape(name)) for name in b2c.stimuli}
         fill_stimuli(self.circuit, values, data, 0, self.chunk_samples, 0)
-        run_args = {b2c.stimuli[name]: v for name, v in values.items()}
+        run_args = b2c.stimulus_run_args(values)
         carried = [c.name for c in self.circuit.connections.values() if c.plastic]
-        for c in sorted(set(carried) | self._given, key=list(self.circuit.connections).index):
-            w = np.ascontiguousarray(self._w[c], dtype=float)
-            dim = b2c.synapses[c].variables["w"].dim
-            if not dim.is_dimensionless:  # e.g. weights onto a current in Hz
-                from brian2 import Quantity
-                w = Quantity(w, dim=dim)
-            run_args[b2c.synapses[c].w] = w
+        given = sorted(set(carried) | self._given, key=list(self.circuit.connections).index)
+        run_args.update(b2c.weight_run_args({c: self._w[c] for c in given}))
         b2c.run_standalone(run_args)
         for c in carried:
             self._w[c] = np.asarray(b2c.synapses[c].w[:])
@@ -322,6 +323,51 @@ class Brian2Simulator(CircuitSimulator):
         else:
             self._w[connection] = values
             self._given.add(connection)
+
+    def set_delay(self, connection: str, steps: int) -> None:
+        """Set a connection's delay (steps) for the next runs (runtime device).
+
+        A connection whose delay equals that of the other connections sharing its ``Synapses``
+        object at build time shares one delay with them and cannot change it alone
+        (:class:`~pulsegated.errors.UsageError`): build a circuit with the delays instead.
+        """
+        self._check_connection(connection)
+        self._check_runtime("set_delay")
+        if isinstance(steps, (bool, np.bool_)) or not isinstance(steps, (int, np.integer)) \
+                or steps < 0:
+            raise UsageError(f"set_delay({connection!r}): steps must be an integer >= 0, got "
+                             f"{steps!r}")
+        self.b2c.synapses[connection].delay = int(steps) * self.b2c.dt
+
+    def set_state(self, population: str, variable: str, value) -> None:
+        """Set a state variable of a population's neurons (a value, array or Brian2 expression
+        string such as ``"rand()"``) for the next runs (runtime device)."""
+        if population not in self.circuit.populations:
+            raise UsageError(f"unknown population {population!r}")
+        self._check_runtime("set_state")
+        group = self.b2c.groups[population]
+        if variable not in group.variables:
+            raise UsageError(f"population {population!r} has no variable {variable!r}")
+        setattr(group, variable, value)
+
+    def set_spike_train(self, source: str, indices, steps) -> None:
+        """Replace the spikes of a spike-train source for the next runs (runtime device):
+        neuron ``indices[k]`` spikes at step ``steps[k]``."""
+        self._check_runtime("set_spike_train")
+        if source not in self.circuit.sources or self.circuit.sources[source].kind != "train":
+            raise UsageError(f"{source!r} is not a spike-train source of this circuit")
+        indices, steps = np.asarray(indices), np.asarray(steps)
+        n = self.circuit.size_of(source)
+        if indices.shape != steps.shape or indices.ndim != 1:
+            raise UsageError("set_spike_train: indices and steps must be 1-d arrays of one length")
+        if indices.size and (indices.min() < 0 or indices.max() >= n):
+            raise UsageError(f"set_spike_train: indices must lie in 0..{n - 1}")
+        self.b2c.set_spike_train(source, indices, steps)
+
+    def _check_runtime(self, what: str) -> None:
+        self._check_open()
+        if self.device != "runtime":
+            raise UsageError(f"{what} needs device='runtime'")
 
     # ------------------------------------------------------------------ resources
     def _check_open(self):

@@ -72,7 +72,7 @@ def test_code_generation_target_is_per_build():
     first.run_steps(30)
     assert global_state() == before
     for sim, cls in ((first, NumpyCodeObject), (second, CythonCodeObject)):
-        group, syn = sim.b2c.groups["n"], sim.b2c.synapses["kick__n"]
+        group, syn = sim.b2c.groups["n"], sim.b2c.synapses["kick__n"].synapses
         assert group.codeobj_class is cls and syn.codeobj_class is cls
         assert type(group.thresholder["spike"].codeobj) is cls
         assert type(group.state_updater.codeobj) is cls

@@ -622,10 +622,9 @@ def _prepare_gated_trace_hebbian(rule, c, ctx):
         for gate, sign in rule.gates.items():
             i, j = _all_to_all(ctx.circuit.size_of(gate), n_post)
             out.append(SynapseSpec(f"{gate}__{post}", "hebbgate", gate, post, i, j,
-                                   on_pre="hebb_until_post = t + hebb_window\n"
-                                          "hebb_sign_post = hebb_gate_sign",
-                                   namespace={"hebb_window": rule.window,
-                                              "hebb_gate_sign": float(sign)}))
+                                   on_pre=f"hebb_until_post = t + hebb_window\n"
+                                          f"hebb_sign_post = {int(sign)}",
+                                   namespace={"hebb_window": rule.window}))
         sources = ((post,) if rule.trace == "population" else rule.trace_sources)
         for src in sources:
             # every neuron of the post population holds one shared trace: a spike of any neuron

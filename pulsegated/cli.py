@@ -25,6 +25,7 @@ COMMANDS = {
     "energy": "pulsegated.analysis.energy_cli",
     "sweep": "pulsegated.explore.cli",
     "erbp": "pulsegated.erbp.cli",
+    "figures": "pulsegated.figures_cli",
 }
 
 

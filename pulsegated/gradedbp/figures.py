@@ -4,7 +4,8 @@ the rasters of many learning cycles and of one cycle.
 ``python -m pulsegated.gradedbp.figures --out figures --results results`` writes
 ``graded_bp_weights.png``, ``graded_bp_cycles_raster.png``, ``graded_bp_cycle_raster.png`` and
 ``graded_bp_linear_map.json`` (the linear map), and ``graded_bp_xor.png`` and
-``graded_bp_xor.json`` (XOR with a ReLU hidden layer, mean field, every seed).
+``graded_bp_xor.json`` (XOR with a ReLU hidden layer, mean field, every seed;
+``--xor-mode spiking --workers 2``: the spiking circuit, ``graded_bp_xor_spiking.*``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from pulsegated.atomic import atomic_open
+from pulsegated.errors import UsageError
 
 __all__ = ["linear_map_figures", "xor_figures"]
 
@@ -88,40 +90,69 @@ def linear_map_figures(out="figures", results="results", cycles: int = 300, seed
     return written
 
 
+def _learn_xor_seed(seed: int, cycles: int, n_hidden: int, mode: str, progress: bool) -> dict:
+    from pulsegated.gradedbp.learn import learn_xor
+
+    res = learn_xor(cycles=cycles, seed=seed, n_hidden=n_hidden, mode=mode, progress=progress)
+    res.pop("circuit", None)  # (results cross process boundaries)
+    return res
+
+
 def xor_figures(out="figures", results="results", seeds=tuple(range(10)), cycles: int = 1500,
-                n_hidden: int = 4, progress: bool = True) -> dict:
-    """XOR on the mean field of the two-layer circuit for every seed; the decision surface of
-    the first seed and every seed's learning in ``graded_bp_xor.png``, the numbers in
-    ``graded_bp_xor.json``.  Returns ``{name: path}``."""
-    from pulsegated.gradedbp.learn import learn_xor, xor_surface
+                n_hidden: int = 4, progress: bool = True, mode: str = "meanfield",
+                workers: int = 1) -> dict:
+    """XOR with the two-layer circuit for every seed, on the mean field or spiking (Brian2); the
+    decision surface of the first seed's learnt weights and every seed's learning in
+    ``graded_bp_xor.png``, the numbers in ``graded_bp_xor.json`` (``_spiking`` in the names of
+    a spiking run).  ``workers`` seeds run at once, each in its own process.
+    Returns ``{name: path}``."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from pulsegated.gradedbp.learn import xor_surface
     from pulsegated.plotting.graded import save_xor_surface
 
+    if mode not in ("meanfield", "spiking"):
+        raise UsageError(f"mode must be 'meanfield' or 'spiking', got {mode!r}")
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise UsageError(f"workers must be a positive integer, got {workers!r}")
     out, results = Path(out), Path(results)
     out.mkdir(parents=True, exist_ok=True)
     results.mkdir(parents=True, exist_ok=True)
-    runs = [learn_xor(cycles=cycles, seed=s, n_hidden=n_hidden, progress=progress)
-            for s in seeds]
+    if workers == 1:
+        runs = [_learn_xor_seed(s, cycles, n_hidden, mode, progress) for s in seeds]
+    else:
+        with ProcessPoolExecutor(workers) as pool:
+            runs = list(pool.map(_learn_xor_seed, seeds, *zip(*[(cycles, n_hidden, mode, False)]
+                                                               * len(seeds))))
     task = runs[0]["task"]
     surface = xor_surface(runs[0])
     n_solved = sum(r["solved_at"] is not None for r in runs)
-    written = {"xor": save_xor_surface(
-        surface, task, out / "graded_bp_xor.png", runs=runs,
-        title=f"XOR, {n_hidden} ReLU hidden units (mean field): {n_solved} of {len(runs)} "
+    suffix = "" if mode == "meanfield" else "_spiking"
+    what = "mean field" if mode == "meanfield" else "spiking, Brian2"
+    written = {f"xor{suffix}": save_xor_surface(
+        surface, task, out / f"graded_bp_xor{suffix}.png", runs=runs,
+        title=f"XOR, {n_hidden} ReLU hidden units ({what}): {n_solved} of {len(runs)} "
               f"seeds solve all four patterns (margin {task.margin} g0)")}
-    summary = {"command": f"python -m pulsegated.gradedbp.figures --only xor --xor-cycles "
-                          f"{cycles}",
-               "date": time.strftime("%Y-%m-%d"), "mode": "meanfield", "n_hidden": n_hidden,
+    command = f"python -m pulsegated.gradedbp.figures --only xor --xor-cycles {cycles}"
+    if mode == "spiking":
+        command += f" --xor-mode spiking --workers {workers}"
+    summary = {"command": command,
+               "date": time.strftime("%Y-%m-%d"), "mode": mode, "n_hidden": n_hidden,
                "task": {k: getattr(task, k) for k in ("low", "high", "bias", "t_low", "t_high",
                                                       "margin")},
                "cycles": cycles, "solved": n_solved, "seeds": len(runs),
+               "surface": "mean field of the first seed's learnt weights",
                "runs": [{"seed": r["seed"], "solved_at": r["solved_at"],
-                         "last_outputs": r["last_outputs"].tolist(),
+                         "last_outputs": [None if not np.isfinite(v) else float(v)
+                                          for v in r["last_outputs"]],
                          "backward_deviation": r["records"][-1]["backward_deviation"],
+                         "max_backward_deviation": max(x["backward_deviation"]
+                                                       for x in r["records"]),
                          "seconds_per_cycle": r["seconds_per_cycle"]} for r in runs]}
-    path = results / "graded_bp_xor.json"
+    path = results / f"graded_bp_xor{suffix}.json"
     with atomic_open(path) as f:
         f.write(json.dumps(summary, indent=1).encode())
-    written["xor_results"] = path
+    written[f"xor{suffix}_results"] = path
     return written
 
 
@@ -137,6 +168,10 @@ def main(argv=None) -> int:
                     help="one task's figures (default: both)")
     ap.add_argument("--xor-cycles", type=int, default=1500)
     ap.add_argument("--xor-seeds", type=int, default=10)
+    ap.add_argument("--xor-mode", choices=("meanfield", "spiking"), default="meanfield",
+                    help="XOR on the mean field (default) or spiking in Brian2")
+    ap.add_argument("--workers", type=int, default=1,
+                    help="XOR seeds run at once, one process each (default 1)")
     args = ap.parse_args(argv)
     written = {}
     if args.only in (None, "linear-map"):
@@ -144,7 +179,7 @@ def main(argv=None) -> int:
                                           not args.no_spiking))
     if args.only in (None, "xor"):
         written.update(xor_figures(args.out, args.results, tuple(range(args.xor_seeds)),
-                                   args.xor_cycles))
+                                   args.xor_cycles, mode=args.xor_mode, workers=args.workers))
     for name, path in written.items():
         print(f"{name}: {path}")
     return 0

@@ -143,3 +143,20 @@ def save_behaviour_gallery(path, names=GALLERY, runs: dict | None = None, dt=Non
             kwargs = {} if dt is None else {"dt": dt}
             runs[name] = run_behaviour(name, codegen=codegen, **kwargs)
     return save_figure(plot_behaviour_gallery(runs, names), path)
+
+
+def main(argv=None) -> int:
+    """``python -m pulsegated.plotting.nsat PATH``: run every behaviour and write the gallery."""
+    import argparse
+
+    ap = argparse.ArgumentParser(description="Write the gallery of the Mihalas-Niebur "
+                                             "behaviours.")
+    ap.add_argument("path", nargs="?", default="figures/nsat_behaviours.png")
+    args = ap.parse_args(argv)
+    Path(args.path).parent.mkdir(parents=True, exist_ok=True)
+    print(save_behaviour_gallery(args.path))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

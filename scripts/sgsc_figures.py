@@ -46,24 +46,51 @@ def write_json(path, data):
     print("wrote", path, flush=True)
 
 
-def copy_figures(fast: bool) -> dict:
-    """Figure 5, mean field (8 x 8) and spiking (4 x 3, 200 neurons per unit); their errors."""
-    from pulsegated.sgsc.copy import CopyParams, copy_matrix, run_copy
+def copy_point(seed: int, **params) -> dict:
+    """One point of the ``sgsc_copy`` study (:mod:`pulsegated.explore.copy_study`) in this
+    process: its metrics as a dict (``errors``, ``K``, ``L0``, ``L``, ... as arrays)."""
+    from pulsegated.explore import Grid, sweep
 
-    K = np.random.default_rng(3).uniform(0, 1, (8, 8))
-    res = copy_matrix(K, eta=0.3, cycles=12, rng=4)
-    save(F.plot_copy(res, K, 0.3), FIGURES / "sgsc_copy.png")
-    q = CopyParams()
-    K = np.random.default_rng(0).uniform(0.1, 1.0, (4, 3))
-    t0 = time.perf_counter()
-    spk = run_copy(K, cycles=8 if fast else 20, q=q, seed=1, codegen="numpy")
-    print(f"spiking copy: {time.perf_counter() - t0:.0f} s", flush=True)
-    mf = copy_matrix(K, eta=q.eta, cycles=len(spk["errors"]) - 1, L0=spk["L0"])
-    fig = F.plot_copy(spk, K, q.eta, label=f"spiking, {q.chain.n} neurons per unit",
-                      reference=mf["errors"])
+    df = sweep("sgsc_copy", Grid(mode=[params.pop("mode")]), fixed=params, seeds=[seed],
+               workers=1, progress=False)
+    row = df.iloc[0].to_dict()
+    if isinstance(row["error"], str):
+        raise RuntimeError(f"sgsc_copy point failed:\n{row['error']}")
+    for key in ("errors", "meanfield_errors", "K", "L0", "L"):
+        if isinstance(row.get(key), list):
+            row[key] = np.asarray(row[key], dtype=float)
+    return row
+
+
+def copy_result(row: dict) -> dict:
+    """An ``sgsc_copy`` point as the copy result that :func:`~pulsegated.sgsc.figures.plot_copy`
+    takes."""
+    return {"errors": row["errors"], "L": row["L"], "L_history": [row["L0"]]}
+
+
+def copy_figures(fast: bool) -> dict:
+    """Figure 5, mean field (8 x 8) and spiking (4 x 3, 200 neurons per unit); their errors.
+
+    Both are points of the ``sgsc_copy`` study: the mean field copies ``K`` uniform in [0, 1)
+    (``default_rng(3)``) from ``L0`` of seed 4 with eta 0.3 over 12 cycles; the spiking circuit
+    (``CopyParams()``) copies ``K`` uniform in [0.1, 1) (``default_rng(0)``) with seed 1, drawn
+    with the mean field from the same start.
+    """
+    from pulsegated.sgsc.copy import CopyParams
+
+    mf = copy_point(4, mode="meanfield", eta=0.3, cycles=12, rows=8, cols=8, k_low=0.0,
+                    k_high=1.0, k_seed=3)
+    save(F.plot_copy(copy_result(mf), mf["K"], 0.3), FIGURES / "sgsc_copy.png")
+    q = CopyParams()  # the study's defaults (window 40 ms, 200 neurons per unit, eta 0.3)
+    spk = copy_point(1, mode="spiking", eta=q.eta, cycles=8 if fast else 20, rows=4, cols=3,
+                     k_low=0.1, k_high=1.0, k_seed=0)
+    print(f"spiking copy: {spk['wall_s']:.0f} s", flush=True)
+    fig = F.plot_copy(copy_result(spk), spk["K"], q.eta,
+                      label=f"spiking, {q.chain.n} neurons per unit",
+                      reference=spk["meanfield_errors"])
     save(fig, FIGURES / "sgsc_copy_spiking.png")
-    return {"meanfield_8x8": res["errors"].tolist(), "spiking_4x3": spk["errors"].tolist(),
-            "spiking_K": K.tolist(), "spiking_L": spk["L"].tolist(), "eta": q.eta,
+    return {"meanfield_8x8": mf["errors"].tolist(), "spiking_4x3": spk["errors"].tolist(),
+            "spiking_K": spk["K"].tolist(), "spiking_L": spk["L"].tolist(), "eta": q.eta,
             "neurons_per_unit": q.chain.n}
 
 

@@ -1,4 +1,4 @@
-"""The package's own studies: the spiking graded chain's robustness and two-parameter maps.
+"""The package's own studies: the graded chain's robustness and maps, the copy, the nBP table.
 
 * ``sgsc_robustness``: the robustness figure of the synfire-gated synfire chain
   (``scripts/sgsc_figures.py --only robustness``): mean absolute amplitude error of the
@@ -8,10 +8,15 @@
   The figure's sweep as a specification for ``pulsegated sweep`` is :data:`ROBUSTNESS_TOML`.
 * ``graded_chain``: any of coupling, jitter, weight spread, phases, sizes and time constants of
   the calibrated graded chain, e.g. two of them for a heatmap.
+* ``sgsc_copy``: the synaptic copy (:mod:`pulsegated.explore.copy_study`): final error and
+  cycles to 5 % against the copy rate ``eta`` and the window length, mean field or spiking.
+* ``nbp_accuracy``: the nBP accuracy table (:mod:`pulsegated.explore.nbp_study`): mean of the
+  last 10 test accuracies after online training, one seed per point.
 
-Both calibrate each chain once per sweep (their ``prepare`` step, kept in the result store) and
-evaluate a point with :func:`pulsegated.sgsc.robustness.amplitude_error` on a network built once
-per worker and structure (:class:`~pulsegated.sgsc.robustness.ChainErrorRunner`).  Parameters
+The two graded-chain studies calibrate each chain once per sweep (their ``prepare`` step, kept
+in the result store) and evaluate a point with
+:func:`pulsegated.sgsc.robustness.amplitude_error` on a network built once per worker and
+structure (:class:`~pulsegated.sgsc.robustness.ChainErrorRunner`).  Parameters
 are plain numbers (times in ms).
 """
 
@@ -273,3 +278,5 @@ class GradedChainStudy(Study):
 
 register_study("sgsc_robustness", "pulsegated.explore.studies:SgscRobustness")
 register_study("graded_chain", "pulsegated.explore.studies:GradedChainStudy")
+register_study("sgsc_copy", "pulsegated.explore.copy_study:SgscCopy")
+register_study("nbp_accuracy", "pulsegated.explore.nbp_study:NbpAccuracy")

@@ -18,7 +18,11 @@ import json
 
 from pulsegated.errors import UsageError
 
-HELP = "model the energy and time per sample of nBP on the Loihi chip from counted operations"
+HELP = ("model the energy and time per sample of nBP (or per learning cycle of a graded "
+        "circuit) on the Loihi chip from counted operations")
+
+#: --circuit choices: nBP on the Loihi emulator, or a graded backprop circuit spiking in Brian2
+CIRCUITS = ("nbp", "graded-linear-map", "graded-xor")
 
 MODES = ("train", "infer", "both")
 BACKENDS = ("loihi",)
@@ -35,6 +39,12 @@ FLAGS = {"dataset": "--dataset", "backend": "--backend", "seed": "--seed",
 
 def add_arguments(p) -> None:
     from pulsegated.analysis.energy import LEARNING_COUNTS
+    p.add_argument("--circuit", default="nbp", choices=CIRCUITS,
+                   help="nbp: the 12-phase circuit on the Loihi emulator; graded-*: the graded "
+                        "backprop circuit run spiking in Brian2, its operations counted from its "
+                        "spikes (the same spike traffic priced as if on Loihi)")
+    p.add_argument("--cycles", type=int, default=8,
+                   help="graded circuits: learning cycles run")
     p.add_argument("--backend", default="loihi", choices=BACKENDS,
                    help="the simulator that counts the operations (the bit-exact Loihi emulator)")
     p.add_argument("--dataset", default="builtin", choices=("builtin", "mnist", "fashion-mnist"),
@@ -93,8 +103,79 @@ def _record(counts, circuit, costs, learning, chip) -> dict:
     }
 
 
+def run_graded(args) -> int:
+    """Energy and time per learning cycle of a graded circuit, from the spikes of a Brian2 run."""
+    import dataclasses
+
+    import numpy as np
+
+    from pulsegated.analysis.energy import LoihiCosts, estimate, layout
+    from pulsegated.analysis.spike_counts import operation_counts_from_spikes
+    from pulsegated.gradedbp.circuit import linear_layer_circuit, two_layer_circuit
+    from pulsegated.gradedbp.learn import CycleRunner, calibrated
+    from pulsegated.gradedbp.params import GradedBPParams
+    from pulsegated.gradedbp.tasks import LinearMapTask, XORTask
+
+    if isinstance(args.cycles, bool) or not isinstance(args.cycles, int) or args.cycles < 1:
+        raise UsageError(f"--cycles must be a positive integer, got {args.cycles!r}")
+    if args.static_power is not None and not args.static_power >= 0:
+        raise UsageError(f"--static-power must be a non-negative number of watts, got "
+                         f"{args.static_power}")
+    costs = LoihiCosts() if args.static_power is None else LoihiCosts(
+        static_power=args.static_power)
+    p = calibrated(GradedBPParams(), "spiking", args.seed)
+    rng = np.random.default_rng(args.seed)
+    if args.circuit == "graded-linear-map":
+        task = LinearMapTask()
+        W0 = rng.uniform(-0.2, 0.2, task.shape)
+        x, t = task.samples(args.cycles, rng=rng)
+        c = linear_layer_circuit(W0, p, rng=rng)
+    else:
+        xs, ts = XORTask().patterns()
+        W1 = rng.uniform(-0.5, 0.5, (4, xs.shape[1]))
+        W1[:, -1] = 0.5
+        W2 = rng.uniform(-0.5, 0.5, (1, 5))
+        order = np.arange(args.cycles) % 4
+        x, t = xs[order], ts[order]
+        c = two_layer_circuit(W1, W2, p, rng=rng)
+    runner = CycleRunner(c, "spiking", seed=args.seed,
+                         record=list(c.populations) + list(c.sources))
+    try:
+        runner.run(x, t)
+        sim = runner.sim
+        spikes = {name: sim.spikes(name) for name in list(c.populations) + list(c.sources)}
+        counts = operation_counts_from_spikes(c, spikes, sim.t, samples=args.cycles)
+    finally:
+        runner.close()
+    est = estimate(counts, costs, layout=layout(c, costs), learning=args.learning)
+    n = args.cycles
+    out = {"circuit": args.circuit, "backend": "brian2", "seed": args.seed, "cycles": n,
+           "steps_per_cycle": int(counts["steps"]) / n,
+           "network_time_per_cycle_s": int(counts["steps"]) / n * float(c.dt),
+           "counts_per_cycle": {k: int(counts[k]) / n for k in COUNT_KEYS},
+           "learning": args.learning, "costs": dataclasses.asdict(costs), "model": est}
+    if args.json:
+        print(json.dumps(out, default=float))
+        return 0
+    m = est
+    print(f"{args.circuit}: {n} learning cycles spiking in Brian2 (seed {args.seed}), "
+          f"{out['steps_per_cycle']:.0f} steps of {float(c.dt) * 1e3:g} ms per cycle "
+          f"({1e3 * out['network_time_per_cycle_s']:.0f} ms of network time); the operations "
+          f"counted from the spikes, priced at Loihi's costs; {m['n_cores']} cores")
+    print("  per cycle: " + ", ".join(f"{k.replace('_', ' ')} {v:,.0f}"
+                                      for k, v in out["counts_per_cycle"].items()))
+    print("  energy (uJ): " + ", ".join(f"{k.replace('_', ' ')} {1e6 * v:.3f}"
+                                       for k, v in m["energy_breakdown_j"].items()))
+    print(f"  per cycle: energy {1e3 * m['energy_j']:.4f} mJ (dynamic "
+          f"{1e3 * m['dynamic_energy_j']:.4f} mJ), time {1e3 * m['time_s']:.4f} ms")
+    return 0
+
+
 def run(args) -> int:
     import dataclasses
+
+    if getattr(args, "circuit", "nbp") != "nbp":
+        return run_graded(args)
 
     from pulsegated.analysis.energy import CHIP_FIGURES, LoihiCosts
     from pulsegated.backends import Simulator

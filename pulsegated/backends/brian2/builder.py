@@ -594,6 +594,9 @@ def _prepare_sum_of_products(rule, c, ctx):
 @Brian2Builder.register(SumOfProducts)
 def _build_sum_of_products(rule, c, ctx):
     rewarded, plain = rule.coincidence_steps()
+    if not rule.reward:  # no reward channel: the trace r1 is always 0
+        return SynapseCode(on_pre="w = clip(w + dw_plain * int(lastspike_post == t), wmin, wmax)",
+                           namespace={"dw_plain": plain, "wmin": rule.wmin, "wmax": rule.wmax})
     return SynapseCode(
         on_pre=("w = clip(w + (dw_plain + dw_reward * r1_post) * int(lastspike_post == t),"
                 " wmin, wmax)"),

@@ -75,7 +75,15 @@ def run(args) -> int:
             print(json.dumps({k: _plain(v) for k, v in row.items()}))
     else:
         shown = df.drop(columns=["error", "worker", "attempts"])
+        # long metrics (histories, matrices as JSON text, lists) stay in the CSV and --json
+        wide = [c for c in shown.columns if shown[c].map(
+            lambda v: isinstance(v, (list, tuple, dict)) or (isinstance(v, str) and len(v) > 40)
+        ).any()]
+        shown = shown.drop(columns=wide)
         print(shown.to_string(index=False, float_format=lambda x: f"{x:.4g}"))
+        if wide:
+            print(f"(not shown: {', '.join(wide)}; see {out / 'results.csv'} or --json)",
+                  file=sys.stderr)
         print(f"{len(df) - failed} of {len(df)} points finished, {failed} failed; results in "
               f"{out / 'results.sqlite'} and {out / 'results.csv'}", file=sys.stderr)
         if failed:

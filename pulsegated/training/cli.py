@@ -1,4 +1,9 @@
-"""``pulsegated train``: train the nBP network on a backend and report readouts per epoch."""
+"""``pulsegated train``: train the nBP network on a backend and report readouts per epoch.
+
+``--algorithm erbp`` or ``perbp`` trains event-driven random backpropagation in Brian2 instead,
+with the same conventions (``--checkpoint-dir`` run folder, ``--resume``, ``--json`` records); it
+is the ``pulsegated erbp`` command under this one's flags.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,10 @@ import sys
 
 from pulsegated.errors import UsageError
 
-HELP = "train the nBP network online (batch size 1) and evaluate it after every epoch"
+HELP = ("train the nBP network (or eRBP / peRBP: --algorithm) online and evaluate it after every "
+        "epoch")
+
+ALGORITHMS = ("nbp", "erbp", "perbp")
 
 
 def _threshold(text: str):
@@ -32,11 +40,15 @@ FLAGS = {"dataset": "--dataset", "backend": "--backend", "epochs": "--epochs", "
 
 def add_arguments(p) -> None:
     from pulsegated.nbp.training import TRAINING_BACKENDS
+    p.add_argument("--algorithm", default="nbp", choices=ALGORITHMS,
+                   help="nbp: the pulse-gated binary circuit; erbp / perbp: event-driven random "
+                        "backpropagation in Brian2 (see pulsegated erbp)")
     p.add_argument("--dataset", default="builtin", choices=("builtin", "mnist", "fashion-mnist"),
                    help="training data (builtin: the 5000-digit subset shipped in the package)")
-    p.add_argument("--backend", default="reference", choices=tuple(TRAINING_BACKENDS),
+    p.add_argument("--backend", default=None, choices=tuple(TRAINING_BACKENDS),
                    help="reference (exact integer arithmetic), loihi (bit-exact chip emulator) "
-                        "or brian2 (spiking circuit)")
+                        "or brian2 (spiking circuit) (default: reference); eRBP runs on brian2 "
+                        "only")
     p.add_argument("--device", default=None,
                    help="backend device: brian2 takes runtime or cpp_standalone (default: runtime); "
                         "the other backends take none")
@@ -49,7 +61,15 @@ def add_arguments(p) -> None:
     p.add_argument("--threshold", type=str, default=None,
                    help="binarisation: 'any' (raw >= 1), 'half' (raw >= 128) or a raw level; "
                         "default: the dataset's (mnist: any, fashion-mnist: half)")
-    p.add_argument("--hidden", type=int, default=400, help="hidden layer size")
+    p.add_argument("--hidden", type=int, action="append", default=None, metavar="N",
+                   help="hidden layer size (default: 400); eRBP: once per hidden layer, one "
+                        "layer of 100 by default")
+    p.add_argument("--dt", type=float, default=None,
+                   help="eRBP only: simulation step in ms (default 0.1)")
+    p.add_argument("--eta", type=float, default=None,
+                   help="eRBP only: learning rate (default 6e-4)")
+    p.add_argument("--bits", type=int, default=None, choices=(8,),
+                   help="eRBP only: 8-bit weights with stochastic rounding")
     p.add_argument("--data-dir", default=None,
                    help="the folder datasets are read from, nowhere else (default: $PULSEGATED_DATA, "
                         "else the user cache)")
@@ -72,14 +92,20 @@ def add_arguments(p) -> None:
 def config_from_args(args):
     """The validated :class:`TrainConfig` of the command line (messages name the flags)."""
     from pulsegated.training.trainer import TrainConfig
+    for flag, value in (("--dt", args.dt), ("--eta", args.eta), ("--bits", args.bits)):
+        if value is not None:
+            raise UsageError(f"{flag} applies to --algorithm erbp or perbp, not nbp")
+    if args.hidden is not None and len(args.hidden) > 1:
+        raise UsageError(f"--hidden: the nBP circuit has one hidden layer, got {len(args.hidden)} "
+                         f"sizes")
     options = {}
     if args.device is not None:
         options["device"] = args.device
     return TrainConfig(
-        dataset=args.dataset, backend=args.backend, epochs=args.epochs, seed=args.seed,
-        max_samples=args.max_samples,
+        dataset=args.dataset, backend=args.backend or "reference", epochs=args.epochs,
+        seed=args.seed, max_samples=args.max_samples,
         threshold=None if args.threshold is None else _threshold(args.threshold),
-        n_hidden=args.hidden, data_dir=args.data_dir, checkpoint_dir=args.checkpoint_dir,
+        n_hidden=400 if args.hidden is None else args.hidden[0], data_dir=args.data_dir, checkpoint_dir=args.checkpoint_dir,
         resume=args.resume, overwrite=args.overwrite, eval_train=args.eval_train,
         eval_test=args.eval_test, backend_options=options).validate(FLAGS)
 
@@ -99,8 +125,32 @@ def _print_record(rec: dict, as_json: bool) -> None:
     print(line, file=sys.stdout, flush=True)
 
 
+def erbp_args(args):
+    """The ``pulsegated erbp`` arguments of an ``--algorithm erbp|perbp`` command line."""
+    import argparse
+
+    if args.backend not in (None, "brian2"):
+        raise UsageError(f"--backend {args.backend}: eRBP runs on brian2 only")
+    for flag, value, default in (("--device", args.device, None),
+                                 ("--threshold", args.threshold, None),
+                                 ("--eval-train", args.eval_train, 10000)):
+        if value != default:
+            raise UsageError(f"{flag} applies to --algorithm nbp only")
+    return argparse.Namespace(
+        algorithm=args.algorithm, hidden=args.hidden, dataset=args.dataset, epochs=args.epochs,
+        max_samples=args.max_samples, seed=args.seed, dt=0.1 if args.dt is None else args.dt,
+        bits=args.bits, eta=6e-4 if args.eta is None else args.eta, eval_test=args.eval_test,
+        out=args.checkpoint_dir, resume=args.resume, overwrite=args.overwrite,
+        checkpoint_every=5000, codegen="cython", chunk=100, data_dir=args.data_dir,
+        reference=False, json=args.json)
+
+
 def run(args) -> int:
     from pulsegated.training.trainer import Trainer
+
+    if args.algorithm != "nbp":
+        from pulsegated.erbp import cli as erbp_cli
+        return erbp_cli.run(erbp_args(args))
     config = config_from_args(args)
     trainer = Trainer(config, progress=not args.json)
     first = [True]

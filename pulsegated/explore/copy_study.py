@@ -115,6 +115,9 @@ def copy_params(params: dict):
     steps = T / dt
     if abs(steps - round(steps)) > 1e-9 * steps:
         raise UsageError(f"T_ms: a whole number of time steps dt_ms = {dt}, got {T}")
+    if not 2 <= round(steps) <= 63:  # the gate chain's volley is one synaptic delay
+        raise UsageError(f"T_ms: 2 to 63 time steps of dt_ms = {dt} (at most {63 * dt:g} ms), "
+                         f"got {T}")
     if not dt < trace_tau:
         raise UsageError(f"trace_tau_ms: must exceed the time step dt_ms = {dt}, got {trace_tau}")
     amplitude = p["amplitude"]

@@ -131,7 +131,7 @@ def test_sgsc_copy_meanfield_equals_copy_matrix():
 
 def test_sgsc_copy_defaults_are_the_copy_params_and_windows_change_hebb_eta():
     assert copy_params({}) == CopyParams()
-    df = sweep("sgsc_copy", Grid(T_ms=[16.0, 40.0, 80.0]), seeds=[0], workers=1,
+    df = sweep("sgsc_copy", Grid(T_ms=[16.0, 24.0, 40.0]), seeds=[0], workers=1,
                progress=False)
     assert df.final_error.nunique() == 1  # the mean field does not depend on the window
     assert df.hebb_eta.nunique() == 3  # the rate per spike that gives eta depends on the window

@@ -14,7 +14,9 @@ comparisons per synaptic event:
 * Error spikes reach a second compartment of every hidden and prediction neuron, the dendrite
   ``U``, which does not drive the neuron.  A prediction neuron receives its own class's error; a
   hidden neuron receives all errors through a fixed random matrix ``G`` (random backpropagation,
-  also called feedback alignment: no transposed forward weights are needed).
+  also called feedback alignment: no transposed forward weights are needed).  The prediction
+  dendrites take the error with unit weight, on ``G``'s scale, where the authors used 0.09
+  (see :class:`~pulsegated.erbp.params.ERBPParams`, ``output_dendrite_weight``).
 * On each presynaptic spike at a plastic synapse, if the postsynaptic neuron's synaptic current
   lies in a window (the "boxcar", standing for the derivative of the activation), the weight
   moves by ``eta * U``, before the spike is delivered.

@@ -20,7 +20,8 @@ Three models, one Brian2 ``NeuronGroup`` each (layers are subgroups of them):
     The two-compartment neuron of :func:`pulsegated.nsat.neurons.dual_compartment_lif` with both
     couplings off::
 
-        dv/dt = (I - v) / tau_m          (held during the refractory period)
+        dv/dt = (I - v) / tau_m          (held during the refractory period, ceil(refractory/dt)
+                                          whole steps: see ERBPParams.refractory)
         dI/dt = -I / tau_syn             forward spikes add their weight to I
         dU/dt = -U / tau_dendrite        error spikes add their weight to U only
         spike when v >= threshold; v = 0
@@ -113,7 +114,8 @@ def input_model(p: ERBPParams) -> NeuronCode:
     ns = {"input_rate": p.input_rate * Hz, "input_gain": p.input_gain,
           "input_offset": p.input_offset, "step_dt": p.dt * second}
     return NeuronCode(eqs, threshold="rand() < prob", reset="nspk += 1",
-                      refractory=p.input_refractory * second, namespace=ns, method="euler",
+                      refractory=p.input_refractory_steps * p.dt * second, namespace=ns,
+                      method="euler",
                       sample_start=start)
 
 
@@ -127,7 +129,8 @@ def unit_model(p: ERBPParams) -> NeuronCode:
     base = dual_compartment_lif(tau_m=p.tau_m * second, tau_syn=p.tau_syn * second,
                                 tau_dendrite=p.tau_dendrite * second, v_rest=0 * volt,
                                 v_reset=0 * volt, v_threshold=p.threshold * volt,
-                                refractory=p.refractory * second if p.refractory > 0 else None)
+                                refractory=(p.refractory_steps * p.dt * second
+                                            if p.refractory > 0 else None))
     eqs = (base.equations + "\n"
            "b_lo : volt (constant)\n"
            "b_hi : volt (constant)\n"

@@ -13,7 +13,8 @@ Brian2 object            holds
 ``{name}_w_units``       plastic synapses layer -> next layer (all layers in one object)
 ``{name}_label_err``     label -> error+ (+error_weight) and error- (-error_weight)
 ``{name}_pred_err``      prediction -> error+ (-error_weight) and error- (+error_weight)
-``{name}_err_dend``      error± -> dendrites: prediction ±error_weight one to one, hidden ±G
+``{name}_err_dend``      error± -> dendrites: prediction ±output_dendrite_weight one to one,
+                         hidden ±G
 ``poissoninput*``        eRBP's shot noise into ``v`` (eRBP only; Brian2 names it itself)
 =======================  ======================================================================
 
@@ -262,7 +263,8 @@ class ERBPNetwork:
             sd = _model.dendrite_synapse()
             pre = [k, nc + k]
             post = [self.pred_slice.start + k] * 2
-            wd = [np.full(nc, ew), np.full(nc, -ew)]
+            od = p.out_dendrite
+            wd = [np.full(nc, od), np.full(nc, -od)]
             for layer, h in enumerate(self.hidden):
                 kk, jj = np.meshgrid(k, np.arange(h), indexing="ij")  # error unit major
                 for sign, base in ((1.0, 0), (-1.0, nc)):

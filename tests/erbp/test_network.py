@@ -44,7 +44,11 @@ def test_rule_on_a_three_neuron_circuit_matches_the_rule_by_hand(codegen):
     b_min < I < b_max (I including the spikes delivered before it in the step), w += eta * U,
     then I += w (the new weight is delivered).
     """
-    p = ERBPParams(algorithm="erbp", eta=0.05, boxcar=(-1.0, 0.4), **SHORT)
+    # refractory 3 steps: the saturated prediction neuron (333 Hz) outpaces its label (250 Hz),
+    # so error- fires and U moves (at 4 steps both fire in lockstep and the error cancels); the
+    # authors' 0.09 onto the dendrite keeps the weights in a range where every branch is visited
+    p = ERBPParams(algorithm="erbp", eta=0.05, boxcar=(-1.0, 0.4), refractory=2.9e-3,
+                   output_dendrite_weight=None, **SHORT)
     net = ERBPNetwork([np.array([[0.3], [0.2]])], np.zeros((1, 1)), p, codegen=codegen,
                       chunk=3, seed=11, name=f"rule_{codegen}")
     spk = _spikes(net, net.inputs, "in_spikes")
@@ -184,3 +188,46 @@ def test_eight_bit_weights_stay_on_256_levels():
     np.testing.assert_allclose(k, np.rint(k), atol=1e-6)
     assert k.min() >= 0 and k.max() <= 255
     assert not np.allclose(W, W0[0])  # it learned
+
+
+def test_refractory_is_rounded_up_to_whole_steps():
+    """By hand: 3.9 ms at dt 1 ms is held for ceil(3.9) = 4 steps (shortest ISI 4 ms, 250 Hz, the
+    label rate), at dt 0.1 ms for 39 steps.  Brian2 alone rounds 3.9 ms down to 3 steps (333 Hz)."""
+    assert ERBPParams(dt=1e-3).refractory_steps == 4
+    assert ERBPParams(dt=1e-4).refractory_steps == 39
+    assert ERBPParams(dt=1e-3, refractory=4e-3).refractory_steps == 4
+    assert ERBPParams(dt=1e-3).input_refractory_steps == 4
+    # a prediction neuron driven far above threshold fires every 4th step at dt 1 ms
+    p = ERBPParams(algorithm="erbp", eta=0.0, noise_rate=0.0, **SHORT)
+    net = ERBPNetwork([np.array([[5.0]])], np.zeros((1, 1)), p, chunk=2, seed=4, name="refr")
+    s = _spikes(net, net.units, "u")
+    net.run_samples(np.ones((2, 1)), train=False)
+    steps = _steps(s, net)
+    assert len(steps) > 30
+    isi = np.diff(steps[steps < p.steps_per_sample])
+    assert isi.min() == 4
+    assert np.mean(isi == 4) > 0.8  # driven continuously once the input has fired
+
+
+@pytest.mark.parametrize("w_out, expect", [(None, 0.09), (1.0, 1.0), (0.5, 0.5)])
+def test_error_spike_moves_the_prediction_dendrite_by_output_dendrite_weight(w_out, expect):
+    """error+ k adds +w to U of prediction k, error- k adds -w (by hand: the jump of U across the
+    synapse slot of a step in which only that error neuron fired); None is the authors' 0.09."""
+    p = ERBPParams(algorithm="erbp", eta=0.0, output_dendrite_weight=w_out, **SHORT)
+    assert p.out_dendrite == expect
+    W = np.array([[0.0, 0.6], [0.0, 0.6]])  # prediction 1 busy: error-1 and error+0 fire
+    net = ERBPNetwork([W], np.zeros((1, 2)), p, chunk=2, seed=6, name=f"wout{int(expect * 100)}")
+    s_e = _spikes(net, net.errors, "e")
+    Ub = _monitor(net, net.units, "U", "before_synapses", "Ub")
+    Ua = _monitor(net, net.units, "U", "after_synapses", "Ua")
+    net.run_samples(np.ones((2, 2)), labels=np.array([0, 0]), train=True)
+    est, ei = _steps(s_e, net), np.asarray(s_e.i)
+    jump = np.asarray(Ua.U_) - np.asarray(Ub.U_)  # (2 units, steps)
+    seen = {}
+    for n, sign in ((0, 1.0), (3, -1.0)):  # error+0 -> prediction 0; error-1 -> prediction 1
+        k = n % 2
+        for s in est[ei == n]:
+            if np.sum(est == s) == 1:  # only this error neuron fired in the step
+                np.testing.assert_allclose(jump[k, s], sign * expect, atol=1e-12)
+                seen[n] = seen.get(n, 0) + 1
+    assert seen.get(0, 0) > 3 and seen.get(3, 0) > 3, seen

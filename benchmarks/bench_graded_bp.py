@@ -1,8 +1,8 @@
 """Wall time of one learning cycle of the graded backprop circuits (the one-layer linear map and
-the two-layer XOR circuit) on Brian2's runtime device (numpy code generation) and on their mean
-field, measured in one run, against the network time a cycle covers (real time).
+the two-layer XOR circuit) on Brian2's runtime device (Cython or numpy code generation) and on
+their mean field, measured in one run, against the network time a cycle covers (real time).
 
-    python benchmarks/bench_graded_bp.py [--cycles 10] [--standalone]
+    python benchmarks/bench_graded_bp.py [--cycles 10] [--codegen cython] [--standalone]
 
 With ``--standalone`` the linear map also runs on Brian2's ``cpp_standalone`` device (each cycle
 one run of the compiled project; compiling takes minutes).
@@ -42,6 +42,8 @@ def per_cycle(circuit, mode, x, t, **options):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cycles", type=int, default=10, help="cycles timed per circuit and mode")
+    ap.add_argument("--codegen", default="cython", choices=("cython", "numpy"),
+                    help="code generation of the runtime device (Cython: compiled once, cached)")
     ap.add_argument("--standalone", action="store_true",
                     help="also the linear map on cpp_standalone (compiles for minutes)")
     args = ap.parse_args()
@@ -61,7 +63,7 @@ def main():
         t0 = time.perf_counter()
         p = calibrated(GradedBPParams(), mode)
         calib = time.perf_counter() - t0
-        opts = {"codegen": "numpy"} if mode == "spiking" else {}
+        opts = {"codegen": args.codegen} if mode == "spiking" else {}
         c1 = linear_layer_circuit(rng.uniform(-0.2, 0.2, lin.shape), p, rng=0)
         c2 = two_layer_circuit(W1, W2, p, rng=0)
         for name, c, x, t in (("linear map 3x3", c1, x_lin, t_lin),
@@ -69,7 +71,8 @@ def main():
             first, each = per_cycle(c, mode, x, t, **opts)
             L = c.meta["windows"]
             network = L["period"] * float(p.chain.T)
-            rows.append((name, mode, len(c.populations), first, each, network, calib))
+            label = f"spiking/{args.codegen}" if mode == "spiking" else mode
+            rows.append((name, label, len(c.populations), first, each, network, calib))
         if mode == "spiking" and args.standalone:
             import tempfile
             with tempfile.TemporaryDirectory() as folder:
@@ -78,12 +81,12 @@ def main():
                                         build_dir=folder)
             rows.append(("linear map 3x3", "standalone", len(c1.populations), first, each,
                          c1.meta["windows"]["period"] * float(p.chain.T), calib))
-    print(f"{'circuit':<16}{'mode':<11}{'groups':>7}{'build+1st':>11}{'s/cycle':>10}"
+    print(f"{'circuit':<16}{'mode':<17}{'pops':>7}{'build+1st':>11}{'s/cycle':>10}"
           f"{'network s/cycle':>17}{'x real time':>13}")
     for name, mode, n_pop, first, each, network, _ in rows:
-        print(f"{name:<16}{mode:<11}{n_pop:>7}{first:>10.2f}s{each:>10.3f}{network:>17.3f}"
+        print(f"{name:<16}{mode:<17}{n_pop:>7}{first:>10.2f}s{each:>10.3f}{network:>17.3f}"
               f"{each / network:>12.1f}x")
-    for mode in ("meanfield", "spiking"):
+    for mode in ("meanfield", f"spiking/{args.codegen}"):
         calib = next(r[6] for r in rows if r[1] == mode)
         print(f"calibration of the relay coupling ({mode}): {calib:.1f} s (cached per process)")
     for name in ("linear map 3x3", "XOR, 4 hidden"):

@@ -231,3 +231,29 @@ def test_error_spike_moves_the_prediction_dendrite_by_output_dendrite_weight(w_o
                 np.testing.assert_allclose(jump[k, s], sign * expect, atol=1e-12)
                 seen[n] = seen.get(n, 0) + 1
     assert seen.get(0, 0) > 3 and seen.get(3, 0) > 3, seen
+
+
+def test_error_spike_moves_hidden_dendrites_by_plus_minus_G():
+    """Hidden neuron j takes +G[j, k] from an error+ k spike and -G[j, k] from an error- k spike
+    (by hand from a G whose entries are all different, so a transposed or mis-signed G fails)."""
+    p = ERBPParams(algorithm="erbp", eta=0.0, **SHORT)
+    G = np.array([[0.11, -0.11], [-0.23, 0.23], [0.37, -0.37]])  # mean-centred rows
+    # 2 data neurons drive hidden 0..2 weakly and hidden -> prediction 1 strongly
+    W = [np.full((2, 3), 0.4), np.array([[0.0, 0.5]] * 3)]
+    net = ERBPNetwork(W, G, p, chunk=2, seed=8, name="gsign")
+    s_e = _spikes(net, net.errors, "e")
+    Ub = _monitor(net, net.units, "U", "before_synapses", "Ub")
+    Ua = _monitor(net, net.units, "U", "after_synapses", "Ua")
+    net.run_samples(np.ones((2, 2)), labels=np.array([0, 0]), train=True)
+    est, ei = _steps(s_e, net), np.asarray(s_e.i)
+    jump = np.asarray(Ua.U_) - np.asarray(Ub.U_)
+    seen = set()
+    for s in np.unique(est):
+        fired = ei[est == s]
+        if len(fired) != 1:
+            continue
+        n = int(fired[0])
+        k, sign = n % 2, (1.0 if n < 2 else -1.0)
+        np.testing.assert_allclose(jump[:3, s], sign * G[:, k], atol=1e-12, err_msg=f"step {s}")
+        seen.add(n)
+    assert {0, 3} <= seen, seen  # error+0 (label 0 unanswered) and error-1 (prediction 1 busy)

@@ -73,11 +73,19 @@ class ERBPParams:
         per-sample weight change projected on the numpy RBP direction implies an RBP learning
         rate of 1.1e-2 for W1 but 1.2e-3 for W2 (the reference uses 3.1e-3 for both); at dt
         0.1 ms 1.3e-2 and 1.3e-3.  A unit weight -- the identity feedback, on G's scale --
-        restores RBP's balance between the layers.
+        restores RBP's balance between the layers: 1.5e-2 for both (cosines with the RBP
+        direction 0.56 and 0.61, before 0.43 and 0.55).  On 3000 training samples (dt 1 ms,
+        eta 2e-4, first 1000 test images) the test error fell from 50.9 % to 23.3 % (numpy RBP
+        on the same samples: 20.8 %); after one 50 000-sample epoch from 12.9 % to 11.6 %
+        (eta 1e-4: 11.25 %; the numpy RBP reference after one epoch: 7.24 %).
     error_threshold : float
         Threshold (and the amount subtracted at a spike) of the error neurons.
     eta : float
-        Learning rate: ``w += eta * U_post`` per (gated) presynaptic spike.
+        Learning rate: ``w += eta * U_post`` per (gated) presynaptic spike.  Per sample the
+        update approximates RBP's ``eta_rbp * x (G e * boxcar)`` with ``eta_rbp`` about 25 x
+        ``eta`` (measured at dt 1 ms by projecting the weight change of a sample on the numpy
+        RBP direction): the authors' 6e-4 is about 1.5e-2, five times the per-sample rate of the
+        numpy reference (lr 0.1 / batch 32 = 3.1e-3); 2e-4 is about 5e-3.
     boxcar : tuple of float or None
         ``(b_min, b_max)``: learning only while ``b_min < I_post < b_max``.  None: the algorithm's
         default (eRBP ``(-1.15, 1.15)``, peRBP ``(-0.6, 0.6)``).

@@ -439,10 +439,6 @@ class ConnectionView:
     def w(self, value) -> None:
         self.synapses.w[self.start:self.stop] = value
 
-    def get(self, variable: str):
-        """Values of a synapse variable on this connection's slice."""
-        return getattr(self.synapses, variable)[self.start:self.stop]
-
     @property
     def delay(self):
         d = self.synapses.delay[:]

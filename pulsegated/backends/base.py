@@ -82,6 +82,12 @@ class CircuitSimulator(abc.ABC):
     def weights(self, connection: str) -> np.ndarray:
         """Current dense ``(pre, post)`` weight matrix of a connection."""
 
+    def mantissas(self, connection: str) -> np.ndarray:
+        """Dense ``(pre, post)`` stored values of a connection: the mantissas of a plastic
+        connection with a weight exponent (what its learning rule changes); by default the
+        weights themselves."""
+        return self.weights(connection)
+
     @abc.abstractmethod
     def set_weights(self, connection: str, weights) -> None:
         """Replace the dense ``(pre, post)`` weight matrix of a connection before the next run.

@@ -90,6 +90,7 @@ def train_config(params: dict, seed: int = 0):
 
     full = {**NbpAccuracy.parameters, **params}
     kw = {k: full[k] for k in _CONFIG_FIELDS}
+    kw["variant"] = _variant_of(full)
     kw["threshold"] = check_threshold(kw["threshold"])
     if kw["data_dir"] == "":
         kw["data_dir"] = None
@@ -99,6 +100,29 @@ def train_config(params: dict, seed: int = 0):
     try:
         return TrainConfig(**kw, seed=int(seed)).validate(names)
     except UsageError as e:  # the TrainConfig's messages name the field; say it is a parameter
+        raise UsageError(f"nbp_accuracy parameter: {e}") from None
+
+
+#: parameters that override single fields of the point's ``variant``
+VARIANT_FIELDS = ("hidden_low", "output_low", "hidden_high", "output_high", "margin", "halve_at")
+
+
+def _variant_of(full: dict):
+    """The point's circuit variant: the named ``variant`` with the fields given beside it."""
+    from dataclasses import replace
+
+    from pulsegated.nbp.variants import variant
+
+    try:
+        base = variant(full["variant"])
+        over = {k: full[k] for k in VARIANT_FIELDS if full.get(k) is not None}
+        if not over:
+            return base
+        if "halve_at" in over and over["halve_at"] in (0, []):  # 0 in a sweep file: never
+            over["halve_at"] = ()
+        name = base.name + "+" + ",".join(f"{k}={v}" for k, v in sorted(over.items()))
+        return replace(base, name=name, **over).validate()
+    except UsageError as e:
         raise UsageError(f"nbp_accuracy parameter: {e}") from None
 
 
@@ -156,8 +180,11 @@ class NbpAccuracy(Study):
     (a training backend, default ``"reference"``), ``epochs``, ``n_hidden``, ``threshold``
     (None: the dataset's; ``"any"``, ``"half"`` or a raw level), ``max_samples`` (None: the
     whole training set per epoch), ``eval_train``, ``eval_test`` (None: the whole test set),
-    ``data_dir`` (None: ``$PULSEGATED_DATA``, then the user cache), and ``last`` (final epochs
-    averaged by the metrics).  Seed ``s`` is the Trainer's seed (initial weights and sample
+    ``data_dir`` (None: ``$PULSEGATED_DATA``, then the user cache), ``last`` (final epochs
+    averaged by the metrics), ``variant`` (a name of :data:`pulsegated.nbp.variants.VARIANTS`,
+    default ``"paper"``) and the variant's fields ``hidden_low``, ``output_low``,
+    ``hidden_high``, ``output_high``, ``margin``, ``halve_at`` (None: the named variant's; a
+    ``halve_at`` of 0 means never).  Seed ``s`` is the Trainer's seed (initial weights and sample
     orders).
 
     Metrics: ``acc_potential``, ``acc_spikes``, ``exact``, ``mse`` (test set, mean of the last
@@ -170,7 +197,8 @@ class NbpAccuracy(Study):
                    "after online training, per seed")
     parameters = {"dataset": "mnist", "backend": "reference", "epochs": 60, "n_hidden": 400,
                   "threshold": None, "max_samples": None, "eval_train": 10000,
-                  "eval_test": None, "data_dir": None, "last": LAST}
+                  "eval_test": None, "data_dir": None, "last": LAST, "variant": "paper",
+                  **{k: None for k in VARIANT_FIELDS}}
     structural = ("dataset", "threshold", "data_dir")
 
     def setup(self, fixed: dict) -> None:

@@ -188,18 +188,41 @@ def plastic_copies(W1, W2, copies: dict | None = None) -> dict:
     return out
 
 
-def training_circuit(W1, W2, *, copies: dict | None = None,
+def _variant_gate(phase: int, post: str, kind: str, variant) -> int:
+    """Weight of a ring gate in a circuit variant (:mod:`pulsegated.nbp.variants`)."""
+    w = _GATE_WEIGHT[kind]
+    if phase == 2 and post == "h1_copy" and kind == "minus_half":
+        return w + variant.hidden_low
+    if phase == 2 and post == "h1_copy2" and kind == "plus_half":
+        return w - variant.hidden_high
+    if phase == OUTPUT_PHASE and post == "o_copy" and kind == "minus_half":
+        return w + variant.output_low
+    if phase == OUTPUT_PHASE and post == "o_copy2" and kind == "plus_half":
+        return w - variant.output_high
+    if phase == OUTPUT_PHASE and post == "o" and kind == "gate":
+        return w + variant.margin
+    return w
+
+
+def training_circuit(W1, W2, *, copies: dict | None = None, variant=None, step_shift: int = 0,
                      name: str = "nbp_training") -> Circuit:
     """The 12-phase nBP training network with initial weights ``W1`` and ``W2``.
 
     Parameters
     ----------
     W1 : int array, shape (n_hidden, n_in)
-        Even integers in [-256, 254].
+        Even integers in [-256, 254] (mantissas worth half when ``step_shift`` is 1).
     W2 : int array, shape (n_out, n_hidden)
     copies : dict, optional
         Explicit (pre, post) matrices of plastic copies (see :func:`plastic_copies`); the others
         are derived from ``W1``, ``W2``.
+    variant : str, dict or Variant, optional
+        A chip-expressible variant (:mod:`pulsegated.nbp.variants`): gate weights of the
+        derivative edges and of the output, a target connection onto ``o`` for the margin.
+        Default: the published circuit.
+    step_shift : int
+        The plastic connections' weight exponent is ``-step_shift`` (0..3: the variant's
+        halved learning step).
 
     Returns
     -------
@@ -209,6 +232,11 @@ def training_circuit(W1, W2, *, copies: dict | None = None,
         (n_out, phase 2 so that t fires in phase 3); fixed source ``reward`` spikes in phases 4 and 6
         so that the reward trace r1 is on in phases 5 and 7.
     """
+    from pulsegated.nbp.variants import variant as _variant
+    v = _variant(variant)
+    from pulsegated.nbp.variants import MAX_SHIFT
+    if isinstance(step_shift, bool) or step_shift not in range(MAX_SHIFT + 1):
+        raise CircuitError(f"step_shift must be an integer in 0..{MAX_SHIFT}, got {step_shift!r}")
     W1, W2, (n_in, n_hidden, n_out) = _layers(W1, W2)
 
     c = Circuit(name=name)
@@ -227,24 +255,27 @@ def training_circuit(W1, W2, *, copies: dict | None = None,
     c.add_source("reward", 1, phases=tuple(p - 1 for p in REWARD_PHASES))
     c.connect("pixels", "x", "one_to_one", kinds.RELAY)
     c.connect("targets", "t", "one_to_one", kinds.RELAY)
+    if v.margin:  # the target unit must clear 512 + margin, the others stay under 512 - margin
+        c.connect("targets", "o", "one_to_one", -2 * v.margin, name="targets__o_margin")
 
     rule = SumOfProducts.pulse_gated_hebbian(reward="reward")
     mats = plastic_copies(W1, W2, copies)
     for cname, (pre, post, which, sign, transposed) in PLASTIC.items():
         copy_of = None if cname in ("W1", "W2") else which
         c.connect(pre, post, "all_to_all", mats[cname], plasticity=rule, name=cname, sign=sign,
-                  copy_of=copy_of)
+                  copy_of=copy_of, weight_exp=-step_shift if step_shift else None)
 
     for pre, post, w, d in _RELAYS:
         c.connect(pre, post, "one_to_one", w, delay=d, name=f"{pre}__{post}_d{d}")
     for phase, targets in _RING_GATES.items():
         for post, kind in targets:
-            c.connect(ring[phase], post, "one_to_all", _GATE_WEIGHT[kind],
+            c.connect(ring[phase], post, "one_to_all", _variant_gate(phase, post, kind, v),
                       name=f"{ring[phase]}__{post}_{kind}")
 
     c.activity = dict(TRAINING_ACTIVITY)
     c.meta = {"algorithm": "nbp", "mode": "training", "n_in": n_in, "n_hidden": n_hidden,
-              "n_out": n_out, "n_phases": N_PHASES, "output": "o", "output_phase": OUTPUT_PHASE}
+              "n_out": n_out, "n_phases": N_PHASES, "output": "o", "output_phase": OUTPUT_PHASE,
+              "variant": v.name, "step_shift": int(step_shift)}
     return c.validate()
 
 

@@ -13,6 +13,9 @@ All quantities are integers in units of 1/1024 of the firing threshold::
     W2 <- clip(W2 + 2 d2 h^T, -256, 254)
     d1 = sign(W2^T d2) * f1'          (with the W2 just updated)
     W1 <- clip(W1 + 2 d1 x^T, -256, 254)
+
+The chip-expressible variants of :mod:`pulsegated.nbp.variants` change the derivative windows, add
+an error margin and halve the step; :func:`train_sample` states them too.
 """
 
 from __future__ import annotations
@@ -54,30 +57,64 @@ def init_weights(n_in: int, n_hidden: int, n_out: int, rng) -> tuple[np.ndarray,
     return W1, W2
 
 
-def forward(W1: np.ndarray, W2: np.ndarray, X: np.ndarray) -> dict:
+def forward(W1: np.ndarray, W2: np.ndarray, X: np.ndarray, step_shift: int = 0) -> dict:
     """Forward pass of a batch (no learning).
 
     Returns a dict with int64 ``z1`` (n, n_hidden), ``z2`` (n, n_out) and bool ``h``, ``o``.
-    Uses float64 matrix products, exact for these magnitudes (``|z| < 2**53``).
+    Uses float64 matrix products, exact for these magnitudes (``|z| < 2**53``).  With
+    ``step_shift`` s > 0 (a variant's halved learning step) ``W1``, ``W2`` are mantissas and each
+    synapse delivers ``M >> s`` (floored): ``z1``, ``z2`` stay in units of 1/1024 threshold.
     """
     X = np.asarray(X)
-    z1 = np.rint(X.astype(np.float64) @ W1.T.astype(np.float64)).astype(np.int64)
+    E1, E2 = (np.asarray(W, dtype=np.int64) >> step_shift for W in (W1, W2))
+    z1 = np.rint(X.astype(np.float64) @ E1.T.astype(np.float64)).astype(np.int64)
     h = z1 > HALF
-    z2 = np.rint(h.astype(np.float64) @ W2.T.astype(np.float64)).astype(np.int64)
+    z2 = np.rint(h.astype(np.float64) @ E2.T.astype(np.float64)).astype(np.int64)
     return {"z1": z1, "h": h, "z2": z2, "o": z2 > HALF}
 
 
-def train_sample(W1: np.ndarray, W2: np.ndarray, x: np.ndarray, t: np.ndarray) -> None:
-    """One online update, in place.  ``x`` (n_in,) and ``t`` (n_out,) are 0/1 vectors."""
+def train_sample(W1: np.ndarray, W2: np.ndarray, x: np.ndarray, t: np.ndarray,
+                 variant=None, step_shift: int = 0, W2_neg: np.ndarray | None = None) -> None:
+    """One online update, in place.  ``x`` (n_in,) and ``t`` (n_out,) are 0/1 vectors.
+
+    ``variant`` (a :class:`~pulsegated.nbp.variants.Variant`; None: the paper's rule) widens the
+    derivative windows and adds an error margin; ``step_shift`` s means ``W1``, ``W2`` are
+    mantissas of which each synapse delivers ``M >> s`` (the chip's weight exponent -s, the
+    variant's step halved s times).
+
+    ``W2_neg`` (optional, updated in place): the negated copy of ``W2`` as the circuit holds it,
+    clipped on its own (where ``W2`` is -256 it holds 254, not 256).  With it the hidden error is
+    the circuit's: ``d1+ = [W2[d+] + W2_neg[d-] summed > 0]`` (phase 6) and
+    ``d1- = [W2[d-] + W2_neg[d+] summed > 0]`` (phase 10), which is ``sign(W2^T d2)`` as long as
+    ``W2_neg == -W2``.
+    """
+    from pulsegated.nbp.variants import PAPER
+    v = PAPER if variant is None else variant
     x = np.asarray(x, dtype=np.int64)
     t = np.asarray(t, dtype=bool)
-    z1 = W1 @ x
+    def eff(W):  # what each synapse delivers: its mantissa shifted right, floored
+        return np.asarray(W, dtype=np.int64) >> step_shift
+
+    z1 = eff(W1) @ x
     h = z1 > HALF
-    f1 = (z1 > 0) & ~(z1 > ONE)
-    z2 = W2 @ h.astype(np.int64)
-    o = z2 > HALF
-    f2 = (z2 > 0) & ~(z2 > ONE)
+    f1 = (z1 > -v.hidden_low) & ~(z1 > ONE + v.hidden_high)
+    z2 = eff(W2) @ h.astype(np.int64)
+    o = np.where(t, z2 > HALF + v.margin, z2 > HALF - v.margin)
+    f2 = (z2 > -v.output_low) & ~(z2 > ONE + v.output_high)
     d2 = (f2 & t & ~o).astype(np.int64) - (f2 & o & ~t).astype(np.int64)
-    W2[...] = np.clip(W2 + STEP * np.outer(d2, h.astype(np.int64)), WMIN, WMAX)
-    d1 = np.sign(W2.T @ d2) * f1
+    dW2 = STEP * np.outer(d2, h.astype(np.int64))
+    W2[...] = np.clip(W2 + dW2, WMIN, WMAX)
+    if W2_neg is None:
+        d1 = np.sign(eff(W2).T @ d2) * f1
+    else:
+        W2_neg[...] = np.clip(W2_neg - dW2, WMIN, WMAX)
+        plus, minus = (d2 > 0).astype(np.int64), (d2 < 0).astype(np.int64)
+        d1_plus = (eff(W2).T @ plus + eff(W2_neg).T @ minus) > 0
+        d1_minus = (eff(W2).T @ minus + eff(W2_neg).T @ plus) > 0
+        d1 = (d1_plus.astype(np.int64) - d1_minus.astype(np.int64)) * f1
     W1[...] = np.clip(W1 + STEP * np.outer(d1, x), WMIN, WMAX)
+
+
+def halve_step(W: np.ndarray) -> np.ndarray:
+    """Mantissas that hold the same weights at half the step: ``clip(2 W, -256, 254)``."""
+    return np.clip(2 * np.asarray(W, dtype=np.int64), WMIN, WMAX)

@@ -19,8 +19,10 @@ from pulsegated.backends import Simulator, check_binary, simulator as simulator_
 from pulsegated.nbp import kinds
 from pulsegated.errors import UsageError
 from pulsegated.nbp.network import OUTPUT_PHASE, PLASTIC, inference_circuit, training_circuit
+from pulsegated.nbp import rule
 from pulsegated.nbp.training import (Inference, TrainingBackend, check_plastic_state,
-                                     check_training_inputs, check_weights)
+                                     check_step_shift, check_training_inputs, check_variant,
+                                     check_weights)
 
 __all__ = ["SpikingBackend", "LoihiBackend", "Brian2Backend", "check_bias_bound",
            "output_readout", "BIAS_BOUND"]
@@ -29,13 +31,13 @@ __all__ = ["SpikingBackend", "LoihiBackend", "Brian2Backend", "check_bias_bound"
 BIAS_BOUND = -kinds.BIAS_DATA
 
 
-def check_bias_bound(W1, W2, X) -> None:
+def check_bias_bound(W1, W2, X, step_shift: int = 0) -> None:
     """Refuse inputs that could make a data neuron fire outside its phase.
 
     A data neuron sits 8192 below zero and fires only when its gate lifts it; a summed data input
     above 8192 + threshold would make it fire in an ungated phase and break the circuit.  The check
     uses the current weights and the samples about to be trained (the largest ``W1 x`` and
-    ``W2 h``), on every simulator.
+    ``W2 h``), on every simulator; ``W1``, ``W2`` are mantissas worth ``2**-step_shift``.
 
     Raises
     ------
@@ -43,9 +45,10 @@ def check_bias_bound(W1, W2, X) -> None:
         With the offending value and layer.
     """
     # float64 products are exact here (|sums| < 2**53) and use BLAS
-    z1 = np.asarray(X, dtype=np.float64) @ np.asarray(W1, dtype=np.float64).T
+    E1, E2 = (np.asarray(w, dtype=np.int64) >> step_shift for w in (W1, W2))  # per synapse
+    z1 = np.asarray(X, dtype=np.float64) @ E1.astype(np.float64).T
     h = (z1 > 512).astype(np.float64)
-    z2 = h @ np.asarray(W2, dtype=np.float64).T
+    z2 = h @ E2.astype(np.float64).T
     for name, z in (("hidden (W1 x)", z1), ("output (W2 h)", z2)):
         top = int(np.abs(z).max(initial=0))
         if top > BIAS_BOUND:
@@ -105,6 +108,11 @@ class SpikingBackend(TrainingBackend):
     plastic : dict, optional
         The full plastic state (all eight (pre, post) matrices, see :meth:`plastic_state`) of a run
         being resumed; default: copies derived from ``W1``, ``W2``.
+    variant : str, dict or Variant, optional
+        The circuit variant (:mod:`pulsegated.nbp.variants`; default the published circuit).
+    step_shift : int
+        How many times the variant's learning step has been halved (plastic weight exponent
+        ``-step_shift``).
     **simulator_options
         Passed to the simulator of the training circuit (unknown ones raise
         :class:`~pulsegated.errors.UsageError` naming them).
@@ -117,7 +125,8 @@ class SpikingBackend(TrainingBackend):
     default_infer_chunk = 5000
 
     def __init__(self, W1, W2, simulator: str = "loihi", chunk: int | None = None, record=(),
-                 plastic: dict | None = None, **simulator_options):
+                 plastic: dict | None = None, variant=None, step_shift: int = 0,
+                 **simulator_options):
         sim_cls = simulator_class(simulator)  # unknown name: error listing the registered ones
         if type(self).name == SpikingBackend.name:
             self.name = simulator
@@ -129,13 +138,32 @@ class SpikingBackend(TrainingBackend):
         if self.chunk < 1:
             raise UsageError(f"chunk must be a positive number of samples, got {chunk!r}")
         self.simulator_options = dict(simulator_options)
-        self.circuit = training_circuit(W1, W2, copies=check_plastic_state(W1, W2, plastic))
+        self.variant = check_variant(variant)
+        self.step_shift = check_step_shift(step_shift)
+        self.record = list(record)
+        self._inference = None  # (circuit, simulator, chunk) kept between infer calls
+        self._build_training(W1, W2, check_plastic_state(W1, W2, plastic))
+
+    def _build_training(self, W1, W2, copies) -> None:
+        """Build (and compile) the training circuit's simulator."""
+        self.circuit = training_circuit(W1, W2, copies=copies, variant=self.variant,
+                                        step_shift=self.step_shift)
         t0 = time.perf_counter()
-        self.sim = Simulator(self.circuit, backend=simulator, record=list(record),
+        self.sim = Simulator(self.circuit, backend=self.simulator, record=self.record,
                              **self._options(self.chunk, training=True))
         self.sim.prepare()  # compile now, not inside the first chunk
         self.compile_time = time.perf_counter() - t0
-        self._inference = None  # (circuit, simulator, chunk) kept between infer calls
+
+    def halve_step(self) -> None:
+        """Halve the learning step: the training circuit rebuilt with plastic weight exponent -1,
+        ``W1`` and ``W2`` doubled (clipped) and every copy written from them, as a host
+        reconfiguring the chip would (a copy that had saturated differently from its master is
+        rewritten too)."""
+        shift = check_step_shift(self.step_shift + 1)
+        W1, W2 = (rule.halve_step(w) for w in self.weights())
+        self.sim.close()
+        self.step_shift = shift
+        self._build_training(W1, W2, None)
 
     # ------------------------------------------------------------------------------ options
     #: Simulator options the backend sets itself.
@@ -167,18 +195,19 @@ class SpikingBackend(TrainingBackend):
         T = np.eye(self.n_out, dtype=np.uint8)[labels]
         for a in range(0, len(X), self.chunk):
             b = min(a + self.chunk, len(X))
-            check_bias_bound(*self.weights(), X[a:b])
+            check_bias_bound(*self.weights(), X[a:b], self.step_shift)
             self.sim.run_samples({"pixels": X[a:b], "targets": T[a:b]})
             if progress is not None:
                 progress(b - a)
 
     def weights(self):
-        return (np.asarray(self.sim.weights("W1")).T.astype(np.int64).copy(),
-                np.asarray(self.sim.weights("W2")).T.astype(np.int64).copy())
+        """``(W1, W2)``: the plastic mantissas (worth ``2**-step_shift`` threshold/1024 each)."""
+        return (np.asarray(self.sim.mantissas("W1")).T.astype(np.int64).copy(),
+                np.asarray(self.sim.mantissas("W2")).T.astype(np.int64).copy())
 
     def plastic_weights(self) -> dict:
-        """All eight plastic matrices (pre, post) of the training circuit."""
-        return {c: self.sim.weights(c) for c in PLASTIC}
+        """All eight plastic matrices (pre, post) of the training circuit (mantissas)."""
+        return {c: self.sim.mantissas(c) for c in PLASTIC}
 
     def plastic_state(self) -> dict:
         """All eight plastic (pre, post) matrices as int64: what :meth:`restore` continues from."""
@@ -217,9 +246,10 @@ class SpikingBackend(TrainingBackend):
 
         A simulator that can go back to step 0 (``reset``, e.g. Brian2's) is built once and reused
         with new weights (``set_weights``) at every call; others are built per call (the Loihi
-        emulator's build is a fraction of a second).
+        emulator's build is a fraction of a second).  Its static weights are the effective ones
+        (mantissas shifted by ``step_shift``, exact since they are even).
         """
-        W1, W2 = self.weights()
+        W1, W2 = (w >> self.step_shift for w in self.weights())
         if self._inference is not None and self._inference[2] == chunk:
             circuit, sim, _ = self._inference
             sim.reset()

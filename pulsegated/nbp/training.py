@@ -25,7 +25,8 @@ from pulsegated.errors import UsageError
 from pulsegated.nbp import rule
 
 __all__ = ["Inference", "TrainingBackend", "TRAINING_BACKENDS", "training_backend",
-           "check_training_inputs", "check_weights", "check_plastic_state"]
+           "check_training_inputs", "check_weights", "check_plastic_state", "check_variant",
+           "check_step_shift"]
 
 #: name -> "module:TrainingBackend class" (imported on first use)
 TRAINING_BACKENDS = {
@@ -94,6 +95,20 @@ class TrainingBackend(abc.ABC):
     def infer(self, X: np.ndarray) -> Inference:
         """Forward pass (no learning) of ``X`` (n, n_in)."""
 
+    #: The circuit variant trained (:class:`~pulsegated.nbp.variants.Variant`).
+    variant = None
+    #: How many times the learning step has been halved: the plastic weight exponent is
+    #: ``-step_shift`` and a synapse delivers ``floor(M / 2**step_shift)`` thresholds/1024.
+    step_shift: int = 0
+
+    def halve_step(self) -> None:
+        """Halve the learning step from now on (a variant's ``halve_at``): every plastic mantissa
+        doubles (clipped to [-256, 254]) and the plastic weight exponent decreases by one, so
+        the network computes nearly the same function (exactly, but for clipped mantissas and, from
+        the second halving on, the floor of each synapse's share) and a step of 2 moves a
+        weight by half as much as before."""
+        raise UsageError(f"the {self.name} backend cannot halve its learning step")
+
     def close(self) -> None:
         """Release resources (compiled projects, temporary files)."""
 
@@ -145,6 +160,20 @@ def check_weights(W1, W2) -> tuple[np.ndarray, np.ndarray]:
         if W.size and (W.min() < rule.WMIN or W.max() > rule.WMAX or np.any(W % 2)):
             raise UsageError(f"{name} must hold even integers in [{rule.WMIN}, {rule.WMAX}]")
     return W1.astype(np.int64), W2.astype(np.int64)
+
+
+def check_variant(variant):
+    """The :class:`~pulsegated.nbp.variants.Variant` named or given (None: the paper's)."""
+    from pulsegated.nbp.variants import variant as _variant
+    return _variant(variant)
+
+
+def check_step_shift(step_shift) -> int:
+    """``step_shift`` as an int in 0..MAX_SHIFT (UsageError otherwise)."""
+    from pulsegated.nbp.variants import MAX_SHIFT
+    if isinstance(step_shift, bool) or step_shift not in range(MAX_SHIFT + 1):
+        raise UsageError(f"step_shift must be an integer in 0..{MAX_SHIFT}, got {step_shift!r}")
+    return int(step_shift)
 
 
 def check_plastic_state(W1: np.ndarray, W2: np.ndarray, plastic: dict | None) -> dict | None:

@@ -35,7 +35,8 @@ def _threshold(text: str):
 FLAGS = {"dataset": "--dataset", "backend": "--backend", "epochs": "--epochs", "seed": "--seed",
          "max_samples": "--max-samples", "threshold": "--threshold", "n_hidden": "--hidden",
          "data_dir": "--data-dir", "checkpoint_dir": "--checkpoint-dir", "resume": "--resume",
-         "overwrite": "--overwrite", "eval_train": "--eval-train", "eval_test": "--eval-test"}
+         "overwrite": "--overwrite", "eval_train": "--eval-train", "eval_test": "--eval-test",
+         "variant": "--variant"}
 
 
 def add_arguments(p) -> None:
@@ -85,6 +86,10 @@ def add_arguments(p) -> None:
                    help="evaluate on the first N training samples (0: none)")
     p.add_argument("--eval-test", type=int, default=None,
                    help="evaluate on the first N test samples (default: all)")
+    p.add_argument("--variant", default=None, metavar="NAME",
+                   help="nBP circuit variant: paper (default, the published circuit), wide, "
+                        "margin, halve, all (see pulsegated.nbp.variants); every variant runs "
+                        "bit-identically on all backends")
     p.add_argument("--json", action="store_true",
                    help="print one JSON object per evaluation, no progress bar")
 
@@ -107,7 +112,8 @@ def config_from_args(args):
         threshold=None if args.threshold is None else _threshold(args.threshold),
         n_hidden=400 if args.hidden is None else args.hidden[0], data_dir=args.data_dir, checkpoint_dir=args.checkpoint_dir,
         resume=args.resume, overwrite=args.overwrite, eval_train=args.eval_train,
-        eval_test=args.eval_test, backend_options=options).validate(FLAGS)
+        eval_test=args.eval_test, variant=args.variant or "paper",
+        backend_options=options).validate(FLAGS)
 
 
 def _print_record(rec: dict, as_json: bool) -> None:
@@ -133,7 +139,8 @@ def erbp_args(args):
         raise UsageError(f"--backend {args.backend}: eRBP runs on brian2 only")
     for flag, value, default in (("--device", args.device, None),
                                  ("--threshold", args.threshold, None),
-                                 ("--eval-train", args.eval_train, 10000)):
+                                 ("--eval-train", args.eval_train, 10000),
+                                 ("--variant", args.variant, None)):
         if value != default:
             raise UsageError(f"{flag} applies to --algorithm nbp only")
     return argparse.Namespace(

@@ -19,6 +19,7 @@ from typing import Callable
 import numpy as np
 
 from pulsegated.nbp.training import training_backend
+from pulsegated.nbp.variants import variant
 from pulsegated.errors import UsageError
 from pulsegated.nbp import rule
 from pulsegated.atomic import atomic_open
@@ -62,6 +63,9 @@ class TrainConfig:
         Evaluate on the first ``eval_train`` training samples (file order); 0 for none.
     eval_test : int or None
         Evaluate on the first ``eval_test`` test samples (None: all).
+    variant : str, dict or Variant
+        The circuit variant (:mod:`pulsegated.nbp.variants`): ``"paper"`` (default, the
+        published circuit), another name of ``VARIANTS``, or a dict of its fields.
     backend_options : dict
     """
 
@@ -78,6 +82,7 @@ class TrainConfig:
     overwrite: bool = False
     eval_train: int = 10000
     eval_test: int | None = None
+    variant: object = "paper"
     backend_options: dict = field(default_factory=dict)
 
     def validate(self, names: dict | None = None) -> "TrainConfig":
@@ -118,12 +123,29 @@ class TrainConfig:
             raise UsageError(f"{n('overwrite')} needs {n('checkpoint_dir')}")
         if self.resume and self.overwrite:
             raise UsageError(f"{n('resume')} and {n('overwrite')} exclude each other")
+        try:
+            variant(self.variant)
+        except UsageError as e:
+            raise UsageError(f"{n('variant')}: {e}") from None
+        for key in ("variant", "step_shift"):
+            if key in self.backend_options:
+                raise UsageError(f"backend option {key!r} is set by the run ({n('variant')}), "
+                                 f"not as a backend option")
         return self
+
+    @property
+    def circuit_variant(self):
+        """The :class:`~pulsegated.nbp.variants.Variant` of the run."""
+        return variant(self.variant)
 
     def identity(self) -> dict:
         """What must match between a checkpoint and a resumed run."""
-        return {"dataset": self.dataset, "seed": int(self.seed), "max_samples": self.max_samples,
-                "threshold": self.threshold, "n_hidden": int(self.n_hidden)}
+        out = {"dataset": self.dataset, "seed": int(self.seed), "max_samples": self.max_samples,
+               "threshold": self.threshold, "n_hidden": int(self.n_hidden)}
+        v = self.circuit_variant
+        if not v.is_paper:  # (runs of the published circuit keep their old identity)
+            out["variant"] = v.to_dict()
+        return out
 
 
 def _is_int(v) -> bool:
@@ -229,14 +251,18 @@ class Trainer:
         self.epoch = 0
         self.position = 0
         self.samples = 0
+        v = config.circuit_variant
         if ck is None:
-            self.backend = backend_cls(self.W1_init, self.W2_init, **config.backend_options)
+            self.backend = backend_cls(self.W1_init, self.W2_init, variant=v,
+                                       **config.backend_options)
         else:
             self._check_position(ck)
             self.epoch, self.position, self.samples = ck.epoch, ck.position, ck.samples
             self._order_rng.bit_generator.state = ck.rng_state
             self.history = ck.history
-            self.backend = backend_cls.restore(ck.W1, ck.W2, ck.plastic, **config.backend_options)
+            self.backend = backend_cls.restore(ck.W1, ck.W2, ck.plastic, variant=v,
+                                               step_shift=v.step_shift(ck.epoch, ck.position),
+                                               **config.backend_options)
         self._write_run_info(resumed_from=ck)
         self.train_seconds = 0.0
         self.run_samples = 0  # trained by this process (throughput excludes resumed work)
@@ -374,6 +400,8 @@ class Trainer:
                                   "[{elapsed}<{remaining}{postfix}]")
         try:
             while self.epoch < c.epochs:
+                if self.position == 0 and c.circuit_variant.halves_before(self.epoch):
+                    self.backend.halve_step()
                 start_state = self._order_rng.bit_generator.state
                 order = self._order_rng.permutation(n)[:per_epoch]
                 halves = [per_epoch // 2, per_epoch]
@@ -390,7 +418,9 @@ class Trainer:
                 record = {"epoch": self.epoch + 1, "samples": self.samples,
                           "samples_per_s": self.training_rate(),
                           "compile_s": self.backend.compile_time, "backend": c.backend,
-                          "dataset": c.dataset, "seed": int(c.seed)}
+                          "dataset": c.dataset, "seed": int(c.seed),
+                          "variant": c.circuit_variant.name,
+                          "step_shift": int(self.backend.step_shift)}
                 record.update(self.evaluate())
                 self.history.append(record)
                 self.epoch += 1
@@ -415,4 +445,6 @@ def _jsonable(d: dict) -> dict:
 
 
 def config_dict(config: TrainConfig) -> dict:
-    return asdict(config)
+    d = asdict(config)
+    d["variant"] = config.circuit_variant.to_dict()
+    return d

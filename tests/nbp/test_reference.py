@@ -3,14 +3,21 @@ import pytest
 
 from pulsegated.errors import UsageError
 from pulsegated.nbp import rule
-from pulsegated.nbp.reference import ReferenceBackend, train_epoch
+from pulsegated.nbp.reference import ReferenceBackend, negated_copy, train_epoch
 
 
-def naive_per_sample(W1, W2, X, labels):
-    """Deliberately naive: every quantity of the spec's equations spelled out, python loops."""
+def naive_per_sample(W1, W2, X, labels, chip_copy=False):
+    """Deliberately naive: every quantity of the spec's equations spelled out, python loops.
+
+    ``chip_copy``: the hidden error goes through the negated copy of W2 as the circuit holds it
+    (its own clip, so 254 where W2 is -256): d1+ sums W2 over the rows of d+ and the copy over
+    the rows of d- (phase 6), d1- the other way round (phase 10).
+    """
     W1 = W1.astype(np.int64).copy()
     W2 = W2.astype(np.int64).copy()
     n_out, n_hidden = W2.shape
+    neg = [[254 if W2[k, j] == -256 else -int(W2[k, j]) for j in range(n_hidden)]
+           for k in range(n_out)]
     for x, lab in zip(X, labels):
         z1 = [sum(int(W1[j, i]) for i in range(len(x)) if x[i]) for j in range(n_hidden)]
         h = [int(z > 512) for z in z1]
@@ -23,9 +30,17 @@ def naive_per_sample(W1, W2, X, labels):
         for k in range(n_out):
             for j in range(n_hidden):
                 W2[k, j] = min(254, max(-256, W2[k, j] + 2 * d2[k] * h[j]))
+                neg[k][j] = min(254, max(-256, neg[k][j] - 2 * d2[k] * h[j]))
         for j in range(n_hidden):
-            s = sum(int(W2[k, j]) * d2[k] for k in range(n_out))
-            d1 = (s > 0) - (s < 0)
+            if chip_copy:
+                up = sum(int(W2[k, j]) if d2[k] > 0 else neg[k][j] if d2[k] < 0 else 0
+                         for k in range(n_out))
+                down = sum(int(W2[k, j]) if d2[k] < 0 else neg[k][j] if d2[k] > 0 else 0
+                           for k in range(n_out))
+                d1 = 1 if up > 0 else -1 if down > 0 else 0
+            else:
+                s = sum(int(W2[k, j]) * d2[k] for k in range(n_out))
+                d1 = (s > 0) - (s < 0)
             d1 *= f1[j]
             for i in range(len(x)):
                 W1[j, i] = min(254, max(-256, W1[j, i] + 2 * d1 * int(x[i])))
@@ -42,7 +57,7 @@ def test_fast_trainer_equals_naive_definition(seed, scale, density):
     W2 = np.clip(W2 * scale, -256, 254) // 2 * 2
     X = (rng.random((n, n_in)) < density).astype(np.uint8)
     labels = rng.integers(0, n_out, n)
-    A1, A2 = naive_per_sample(W1, W2, X, labels)
+    A1, A2 = naive_per_sample(W1, W2, X, labels, chip_copy=True)
     B1, B2 = W1.copy(), W2.copy()
     train_epoch(B1, B2, X, labels)
     assert (A1 != W1).any() and (A2 != W2).any()
@@ -50,13 +65,42 @@ def test_fast_trainer_equals_naive_definition(seed, scale, density):
     np.testing.assert_array_equal(B2, A2)
     if scale == 8:
         assert (A1 == 254).any() or (A1 == -256).any(), "clipping must be exercised"
-    # the plain vectorised definition agrees as well
+    # the plain vectorised definition agrees as well, with the copy
     C1, C2 = W1.copy(), W2.copy()
+    Cn = negated_copy(W2)
     T = np.eye(n_out, dtype=np.uint8)[labels]
     for x, t in zip(X, T):
-        rule.train_sample(C1, C2, x, t)
+        rule.train_sample(C1, C2, x, t, W2_neg=Cn)
     np.testing.assert_array_equal(C1, A1)
     np.testing.assert_array_equal(C2, A2)
+    # the published equations (hidden error through W2 itself) differ only once W2 saw -256
+    I1, I2 = naive_per_sample(W1, W2, X, labels)
+    if not ((I2 == -256).any() or (A2 == -256).any()):
+        np.testing.assert_array_equal(I1, A1)
+        np.testing.assert_array_equal(I2, A2)
+
+
+def test_negated_copy_matters_only_after_saturation():
+    """Scale 1 never reaches -256: the chip's copy equals -W2 and the two rules agree; with
+    saturated weights the copy keeps its own clip and the hidden errors part."""
+    rng = np.random.default_rng(11)
+    W1, W2 = rule.init_weights(20, 12, 4, rng)
+    X = (rng.random((150, 20)) < 0.3).astype(np.uint8)
+    labels = rng.integers(0, 4, 150)
+    A1, A2 = naive_per_sample(W1, W2, X, labels, chip_copy=True)
+    I1, I2 = naive_per_sample(W1, W2, X, labels)
+    assert (A2 > -256).all()
+    np.testing.assert_array_equal(A1, I1)
+    # large weights (as in the [1-4-0.5] case above) reach -256 and the hidden errors part
+    rng = np.random.default_rng(1)
+    W1, W2 = rule.init_weights(20, 12, 4, rng)
+    W1 = np.clip(W1 * 4, -256, 254) // 2 * 2
+    W2 = np.clip(W2 * 4, -256, 254) // 2 * 2
+    X = (rng.random((150, 20)) < 0.5).astype(np.uint8)
+    labels = rng.integers(0, 4, 150)
+    A1, A2 = naive_per_sample(W1, W2, X, labels, chip_copy=True)
+    I1, I2 = naive_per_sample(W1, W2, X, labels)
+    assert (A2 == -256).any() and (A1 != I1).any()
 
 
 def test_weights_stay_even_and_in_range():
@@ -127,11 +171,22 @@ def test_raw_pixels_and_non_binary_input_are_refused(bad, found):
                                   b.infer(X.astype(np.uint8)).potential)
 
 
-def test_reference_state_is_just_the_weights():
+def test_reference_state_is_the_weights_and_a_saturated_negated_copy():
     W1, W2 = rule.init_weights(8, 6, 3, 0)
     b = ReferenceBackend(W1, W2)
     assert b.plastic_state() == {}
     r = ReferenceBackend.restore(*b.weights(), {})
     np.testing.assert_array_equal(r.weights()[1], W2)
-    with pytest.raises(UsageError, match="keeps no plastic state beyond W1, W2"):
+    with pytest.raises(UsageError, match="plastic state is W2T_minus only"):
+        ReferenceBackend.restore(W1, W2, {"W1_copy": W1.T})
+    with pytest.raises(UsageError, match="W2T_minus must be an integer matrix of shape"):
         ReferenceBackend.restore(W1, W2, {"W2T_minus": W2.T})
+    # once the copy differs from -W2 it is the state a resumed run needs
+    S2 = W2.copy()
+    S2[0, 0] = -256
+    neg = negated_copy(S2)
+    assert neg[0, 0] == 254
+    neg[0, 0] = 252  # as after +2 on both: W2 -254, the copy 252
+    S2[0, 0] = -254
+    r = ReferenceBackend.restore(W1, S2, {"W2T_minus": neg})
+    np.testing.assert_array_equal(r.plastic_state()["W2T_minus"], neg)

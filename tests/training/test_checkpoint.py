@@ -40,7 +40,7 @@ def test_save_keeps_the_previous_checkpoint(tmp_path):
     run_part(tmp_path, 3, data)
     ck, prev = (Checkpoint.load(tmp_path / n) for n in ("checkpoint.npz", "checkpoint.prev.npz"))
     assert (ck.epoch, ck.position) == (1, 300) and (prev.epoch, prev.position) == (1, 0)
-    assert ck.backend == prev.backend == "reference" and ck.plastic == {}
+    assert ck.backend == prev.backend == "reference" and set(ck.plastic) <= {"W2T_minus"}
     assert ck.data["note"] == "arrays passed to the Trainer"
 
 

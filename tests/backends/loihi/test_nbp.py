@@ -121,9 +121,16 @@ def test_saturated_weights_build_and_resume_bit_identical():
     whole = LoihiBackend(W1, W2)  # builds: the negated copy of -256 is 254, as on the chip
     assert whole.plastic_state()["W2T_minus"].max() == 254
     whole.train(X, y)
+    # the reference holds the negated copy as the chip does: identical past saturation
     R1, R2 = W1.copy(), W2.copy()
     train_epoch(R1, R2, X, y)
-    assert not np.array_equal(whole.weights()[0], R1), "saturation must matter in this problem"
+    np.testing.assert_array_equal(whole.weights()[0], R1)
+    np.testing.assert_array_equal(whole.weights()[1], R2)
+    # the published equations (hidden error through -W2 itself) part from the circuit here
+    I1, I2 = W1.copy(), W2.copy()
+    for x, t in zip(X, np.eye(5, dtype=np.uint8)[y]):
+        rule.train_sample(I1, I2, x, t)
+    assert not np.array_equal(whole.weights()[0], I1), "saturation must matter in this problem"
     first = LoihiBackend(W1, W2)
     first.train(X[:20], y[:20])
     state = first.plastic_state()

@@ -1,0 +1,251 @@
+"""Circuit variants (pulsegated.nbp.variants): the rule each states, checked by hand, and every
+variant bit-identical between the reference trainer and the spiking circuits."""
+
+import numpy as np
+import pytest
+
+from pulsegated.analysis.activity import activity_violations, format_activity
+from pulsegated.errors import UsageError
+from pulsegated.nbp import rule
+from pulsegated.nbp.network import training_circuit
+from pulsegated.nbp.reference import ReferenceBackend, negated_copy, train_epoch
+from pulsegated.nbp.spiking import LoihiBackend
+from pulsegated.nbp.variants import MAX_SHIFT, PAPER, VARIANTS, Variant, variant
+
+#: every field away from the paper's value
+EVERYTHING = Variant("everything", hidden_low=512, output_low=320, hidden_high=1024,
+                     output_high=2048, margin=192, halve_at=(2, 3))
+
+
+# ------------------------------------------------------------------------- the rule, by hand
+def split(total, n):
+    """``n`` even integers in [-256, 254] summing to the even ``total``."""
+    base = (total // n) // 2 * 2
+    out = [base] * n
+    rest = total - base * n
+    for k in range(rest // 2):
+        out[k] += 2
+    assert sum(out) == total and max(out) <= 254 and min(out) >= -256
+    return out
+
+
+def one_step(z1, z2, label, v, n_in=6):
+    """Weight changes of one sample with every input on: hidden unit j has ``z1[j]``; output k
+    has ``z2[k]`` shared evenly by the hidden units that fire (those with z1 > 512)."""
+    W1 = np.array([split(z, n_in) for z in z1], np.int64)
+    active = [j for j, z in enumerate(z1) if z > 512]
+    W2 = np.zeros((len(z2), len(z1)), np.int64)
+    for k, z in enumerate(z2):
+        W2[k, active] = split(z, len(active))
+    B1, B2 = W1.copy(), W2.copy()
+    rule.train_sample(B1, B2, np.ones(n_in, np.uint8), np.eye(len(z2), dtype=np.uint8)[label], v)
+    return np.sign(B1 - W1)[:, 0].tolist(), np.sign(B2 - W2)[:, active[0]].tolist()
+
+
+H = [600] * 8  # eight hidden units at z1 = 600: all fire
+
+
+def test_margin_sends_errors_inside_the_margin_only():
+    """Label 0; outputs (target, other) at the z2 given; the sign of each output's change."""
+    m = Variant(margin=128)
+    # target at 520: right side of 512 (no error in the paper), inside the margin (d+ = 1)
+    assert one_step(H, [520, -100], 0, PAPER)[1] == [0, 0]
+    assert one_step(H, [520, -100], 0, m)[1] == [1, 0]
+    # target at 642 > 512 + 128: no error; at 640: error (strictly greater clears it)
+    assert one_step(H, [642, -100], 0, m)[1] == [0, 0]
+    assert one_step(H, [640, -100], 0, m)[1] == [1, 0]
+    # other unit at 400 <= 512: fine in the paper, above 512 - 128 with the margin: d- = 1
+    assert one_step(H, [700, 400], 0, PAPER)[1] == [0, 0]
+    assert one_step(H, [700, 400], 0, m)[1] == [0, -1]
+    assert one_step(H, [700, 384], 0, m)[1] == [0, 0]
+
+
+def test_output_window_edges():
+    lo, hi = Variant(output_low=128), Variant(output_high=1024)
+    # target silent at -100: outside the paper's window (0, 1024], inside (-128, 1024]
+    assert one_step(H, [-100, 0], 0, PAPER)[1] == [0, 0]
+    assert one_step(H, [-100, 0], 0, lo)[1] == [1, 0]
+    assert one_step(H, [-128, 0], 0, lo)[1] == [0, 0]
+    # wrong unit far over threshold at 1500: outside (0, 1024], inside (0, 2048]
+    assert one_step(H, [700, 1500], 0, PAPER)[1] == [0, 0]
+    assert one_step(H, [700, 1500], 0, hi)[1] == [0, -1]
+
+
+def test_hidden_window_edges():
+    """Unit 0 fires and carries the target's error (z2 = 300 < 512) back; unit 1 sits at -100
+    (below the paper's window (0, 1024]) or at 1100 (above it); both see W2 > 0."""
+    def d1(z1_second, v):
+        W1 = np.array([split(600, 6), split(z1_second, 6)], np.int64)
+        W2 = np.array([[100, 200], [0, 0]], np.int64)
+        if z1_second > 512:
+            W2[0] = [100, 200]  # both fire: z2 = 300
+        else:
+            W2[0] = [254, 200]  # only unit 0 fires: z2 = 254
+        B1 = W1.copy()
+        rule.train_sample(B1, W2.copy(), np.ones(6, np.uint8), np.array([1, 0], np.uint8), v)
+        return np.sign(B1 - W1)[:, 0].tolist()
+
+    assert d1(-100, PAPER) == [1, 0]
+    assert d1(-100, Variant(hidden_low=128)) == [1, 1]
+    assert d1(1100, PAPER) == [1, 0]
+    assert d1(1100, Variant(hidden_high=1024)) == [1, 1]
+
+
+def test_halved_step_moves_the_delivered_weight_by_half():
+    """With step_shift s a synapse delivers M >> s (floored, per synapse), so doubling the
+    mantissas keeps the function (but where they clip) and a step of 2 on a mantissa moves
+    the delivered weight by 1, or every other step after two halvings."""
+    W1 = np.array([[100, 120, -30]])
+    W2 = np.array([[240], [-60]])
+    X = np.array([[1, 1, 1], [1, 1, 0]])
+    f0 = rule.forward(W1, W2, X)
+    f1 = rule.forward(rule.halve_step(W1), rule.halve_step(W2), X, 1)
+    assert f0["z1"].tolist() == f1["z1"].tolist() == [[190], [220]]
+    assert rule.halve_step(W2).tolist() == [[254], [-120]]  # 480 does not fit the 8-bit range
+    # two halvings: 4 * 100 = 400 -> 100, -30 -> -120 -> -30; 402 >> 2 = 100, 406 >> 2 = 101
+    M = np.array([[254, -2, 402, 406]])
+    f = rule.forward(M, np.zeros((1, 1), np.int64), np.ones((1, 4)), 2)
+    assert f["z1"].tolist() == [[63 - 1 + 100 + 101]]
+
+
+# ------------------------------------------------------------------------- the variants
+def test_named_variants_and_errors():
+    assert variant(None) is PAPER and variant("paper").is_paper
+    assert not any(VARIANTS[k].is_paper for k in VARIANTS if k != "paper")
+    assert variant({"margin": 64}).margin == 64
+    assert Variant(halve_at=5).halve_at == (5,) and Variant(halve_at=None).halve_at == ()
+    for bad, match in [("fancy", "unknown variant 'fancy'; choose one of: paper"),
+                       ({"margni": 64}, "unknown field"),
+                       ({"margin": 512}, r"margin must be an integer in \[0, 512\)"),
+                       ({"margin": 100}, "multiple of 64"),
+                       ({"hidden_low": -64}, r"hidden_low must be an integer in \[0, 4096\]"),
+                       ({"halve_at": (5, 3)}, "increasing epoch numbers"),
+                       ({"halve_at": (1, 2, 3, 4)}, f"at most {MAX_SHIFT}"),
+                       (3.5, "a name")]:
+        with pytest.raises(UsageError, match=match):
+            variant(bad)
+
+
+def test_step_shift_counts_halvings_started():
+    v = Variant(halve_at=(3, 5))
+    assert [v.step_shift(e, p) for e, p in [(1, 0), (2, 0), (2, 10), (4, 0), (4, 1), (9, 0)]] == \
+        [0, 0, 1, 1, 2, 2]
+    assert [e for e in range(8) if v.halves_before(e)] == [2, 4]
+
+
+@pytest.mark.parametrize("name", ["wide", "margin", "halve", "all", "everything"])
+def test_reference_equals_the_plain_rule(name):
+    v = EVERYTHING if name == "everything" else VARIANTS[name]
+    rng = np.random.default_rng(7)
+    W1, W2 = rule.init_weights(40, 25, 6, rng)
+    W1, W2 = np.clip(W1 * 3, -256, 254) // 2 * 2, np.clip(W2 * 3, -256, 254) // 2 * 2
+    X = (rng.random((300, 40)) < 0.35).astype(np.uint8)
+    y = rng.integers(0, 6, 300)
+    A1, A2, An = W1.copy(), W2.copy(), negated_copy(W2)
+    B1, B2, Bn = W1.copy(), W2.copy(), negated_copy(W2)
+    for shift, part in enumerate((slice(0, 150), slice(150, 300))):
+        for x, t in zip(X[part], np.eye(6, dtype=np.uint8)[y[part]]):
+            rule.train_sample(A1, A2, x, t, v, shift, An)
+        train_epoch(B1, B2, X[part], y[part], v, shift, Bn)
+        A1, A2, B1, B2 = (rule.halve_step(w) for w in (A1, A2, B1, B2))
+        An, Bn = negated_copy(A2), negated_copy(B2)
+    np.testing.assert_array_equal(A1, B1)
+    np.testing.assert_array_equal(A2, B2)
+    P1, P2 = W1.copy(), W2.copy()
+    train_epoch(P1, P2, X, y)
+    assert (P1 != W1).any()
+    assert not np.array_equal(rule.halve_step(rule.halve_step(P1)), A1), "the variant must matter"
+
+
+def saturating_problem(seed=3, n=160, n_in=30, n_hidden=20, n_out=5):
+    rng = np.random.default_rng(seed)
+    W1, W2 = rule.init_weights(n_in, n_hidden, n_out, rng)
+    W1, W2 = np.clip(W1 * 3, -240, 240), np.clip(W2 * 3, -240, 240)
+    X = (rng.random((n, n_in)) < 0.4).astype(np.uint8)
+    return W1, W2, X, rng.integers(0, n_out, n)
+
+
+@pytest.mark.parametrize("name", ["paper", "wide", "margin", "all", "everything"])
+def test_loihi_circuit_bit_identical_across_halvings(name):
+    """Each variant on the Loihi emulator: weights equal to the reference (weights driven into
+    saturation, two halvings on the way), populations fire only in their phases, and the
+    inference circuit reads the reference forward pass."""
+    v = EVERYTHING if name == "everything" else VARIANTS[name]
+    W1, W2, X, y = saturating_problem()
+    pops = list(training_circuit(W1, W2, variant=v).populations)
+    b = LoihiBackend(W1, W2, variant=v, record=pops)
+    r = ReferenceBackend(W1, W2, variant=v)
+    for k, part in enumerate((slice(0, 60), slice(60, 110), slice(110, 160))):
+        if k:
+            b.halve_step()
+            r.halve_step()
+            assert b.step_shift == r.step_shift == k
+        b.train(X[part], y[part])
+        r.train(X[part], y[part])
+        c = b.circuit
+        sp = {p: b.spikes(p) for p in c.populations}
+        assert activity_violations(c, sp) == [], format_activity(c, sp)
+    changed = (r.weights()[0] != rule.halve_step(rule.halve_step(W1))).sum()
+    assert changed > 50, "the run must learn"
+    for got, want in zip(b.weights(), r.weights()):
+        np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(b.plastic_state()["W2T_minus"],
+                                  r.plastic_state().get("W2T_minus", negated_copy(r.weights()[1])))
+    inf, ref = b.infer(X), r.infer(X)
+    np.testing.assert_array_equal(inf.spikes, ref.spikes)
+    np.testing.assert_array_equal(inf.potential, ref.potential)
+
+
+def test_margin_circuit_has_the_target_connection_and_gate():
+    W1, W2, _, _ = saturating_problem()
+    c = training_circuit(W1, W2, variant=Variant(margin=192, output_low=320, hidden_high=1024))
+    assert c.connections["targets__o_margin"].weight == -384
+    assert c.connections["g03__o_gate"].weight == 8704 + 192
+    assert c.connections["g03__o_copy_minus_half"].weight == 512 + 320
+    assert c.connections["g02__h1_copy2_plus_half"].weight == 8192 - 1024
+    assert "targets__o_margin" not in training_circuit(W1, W2).connections
+    assert training_circuit(W1, W2, step_shift=2).connections["W1"].weight_exp == -2
+
+
+def test_brian2_circuit_bit_identical_with_a_halving():
+    """The variant with every change on Brian2 (runtime, numpy code generation)."""
+    from pulsegated.nbp.spiking import Brian2Backend
+
+    W1, W2, X, y = saturating_problem(seed=4, n=80, n_in=24, n_hidden=16, n_out=4)
+    v = EVERYTHING
+    b = Brian2Backend(W1, W2, variant=v, codegen="numpy", chunk=40)
+    r = ReferenceBackend(W1, W2, variant=v)
+    b.train(X[:40], y[:40])
+    r.train(X[:40], y[:40])
+    b.halve_step()
+    r.halve_step()
+    b.train(X[40:], y[40:])
+    r.train(X[40:], y[40:])
+    assert (r.weights()[0] != rule.halve_step(W1)).sum() > 50, "the run must learn"
+    for got, want in zip(b.weights(), r.weights()):
+        np.testing.assert_array_equal(got, want)
+    inf, ref = b.infer(X, chunk=80), r.infer(X)
+    np.testing.assert_array_equal(inf.potential, ref.potential)
+    b.close()
+
+
+def test_mnist_1500_samples_bit_identical_with_every_change(data_dir):
+    """Full-size 400-400-10 circuit on MNIST: 1500 samples with a halving after 800."""
+    from pulsegated.data import load_preprocessed
+
+    X, y = load_preprocessed("mnist", "train", data_dir=data_dir)
+    order = np.random.default_rng(8).permutation(len(X))[:1500]
+    W1, W2 = rule.init_weights(400, 400, 10, 8)
+    v = VARIANTS["all"]
+    b = LoihiBackend(W1, W2, variant=v)
+    r = ReferenceBackend(W1, W2, variant=v)
+    for part in (order[:800], order[800:]):
+        b.train(X[part], y[part])
+        r.train(X[part], y[part])
+        if b.step_shift == 0:
+            b.halve_step()
+            r.halve_step()
+    L1, R1 = b.weights()[0], r.weights()[0]
+    assert (R1 != rule.halve_step(W1)).sum() > 10000
+    np.testing.assert_array_equal(L1, R1)
+    np.testing.assert_array_equal(b.weights()[1], r.weights()[1])

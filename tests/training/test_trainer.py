@@ -116,3 +116,56 @@ def test_validate_names_fields_as_told():
         cfg(n_hidden=0).validate({"n_hidden": "--hidden"})
     with pytest.raises(UsageError, match="^--resume needs --checkpoint-dir$"):
         cfg(resume=True).validate({"resume": "--resume", "checkpoint_dir": "--checkpoint-dir"})
+
+
+VARIANT = {"name": "t", "hidden_low": 512, "output_low": 512, "margin": 128, "halve_at": [2, 3]}
+
+
+def test_variant_halves_the_step_when_its_epochs_start():
+    """Records carry the variant and the halvings; the weights are those of the reference rule
+    trained epoch by epoch with the halvings applied by hand."""
+    from pulsegated.nbp import rule
+    from pulsegated.nbp.reference import negated_copy
+    from pulsegated.nbp.variants import Variant
+
+    data = synthetic()
+    t = Trainer(cfg(epochs=4, variant=VARIANT), progress=False, data=data)
+    W1, W2 = t.W1_init.copy(), t.W2_init.copy()
+    hist = t.run()
+    assert [(r["variant"], r["step_shift"]) for r in hist] == [("t", 0), ("t", 1), ("t", 2),
+                                                               ("t", 2)]
+    v, neg = Variant(**VARIANT), negated_copy(W2)
+    for epoch, order in enumerate(sample_orders(7, 600, 4)):
+        if epoch in (1, 2):
+            W1, W2 = rule.halve_step(W1), rule.halve_step(W2)
+            neg = negated_copy(W2)
+        train_epoch(W1, W2, data[0][order], data[1][order], v, min(epoch, 2), neg)
+    for got, want in zip(t.backend.weights(), (W1, W2)):
+        np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("stop_after", [2, 3, 4, 5])
+def test_variant_resume_across_halvings_gives_identical_weights(tmp_path, stop_after):
+    """Checkpoints on either side of a halving (half epochs: 2 per epoch) resume exactly."""
+    data = synthetic()
+    ref = Trainer(cfg(tmp_path / "ref", epochs=3, variant=VARIANT), progress=False, data=data)
+    ref.run()
+    part = tmp_path / "part"
+    Trainer(cfg(part, epochs=3, variant=VARIANT), progress=False,
+            data=data).run(stop_after_checkpoints=stop_after)
+    resumed = Trainer(cfg(part, epochs=3, variant=VARIANT, resume=True), progress=False,
+                      data=data)
+    resumed.run()
+    assert resumed.backend.step_shift == 2
+    for a, b in zip(ref.backend.weights(), resumed.backend.weights()):
+        np.testing.assert_array_equal(a, b)
+    # a run of another variant cannot resume it
+    with pytest.raises(UsageError, match="different run"):
+        Trainer(cfg(part, epochs=3, resume=True), progress=False, data=data)
+
+
+def test_variant_errors_name_the_setting():
+    with pytest.raises(UsageError, match="--variant: unknown variant 'x'"):
+        cfg(variant="x").validate({"variant": "--variant"})
+    with pytest.raises(UsageError, match="set by the run"):
+        cfg(backend_options={"variant": "all"}).validate()

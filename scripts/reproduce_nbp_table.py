@@ -10,6 +10,7 @@ per seed the mean of the last 10 epochs of each readout, the mean over seeds, an
     python scripts/reproduce_nbp_table.py --dataset fashion-mnist --epochs 60 --seeds 0 1 2
     python scripts/reproduce_nbp_table.py --dataset mnist --workers 3   # seeds in parallel
     python scripts/reproduce_nbp_table.py --dataset mnist --from-results   # replot, no training
+    python scripts/reproduce_nbp_table.py --dataset mnist --variant all    # a circuit variant
 
 Finished seeds are kept in ``results/<name>.sqlite``: running the same command again trains only
 the seeds not finished yet (a changed setting needs another ``--name`` or the file removed).  A
@@ -63,7 +64,7 @@ def save_accuracy_figure(runs: dict, dataset: str, path: Path) -> None:
 
 
 def table_sweep(dataset: str, epochs: int, backend: str, threshold=None,
-                data_dir=None) -> tuple:
+                data_dir=None, variant: str = "paper") -> tuple:
     """``(design, fixed)`` of the ``nbp_accuracy`` sweep of the table.
 
     With the default threshold and data folder this is the sweep of
@@ -72,6 +73,8 @@ def table_sweep(dataset: str, epochs: int, backend: str, threshold=None,
     from pulsegated.explore import Grid
 
     fixed = {"epochs": epochs, "backend": backend}
+    if variant != "paper":
+        fixed["variant"] = variant
     if threshold is not None:
         fixed["threshold"] = threshold
     if data_dir is not None:
@@ -88,7 +91,7 @@ def train_seeds(args, threshold, store: Path) -> tuple:
     from pulsegated.explore import sweep
 
     design, fixed = table_sweep(args.dataset, args.epochs, args.backend, threshold,
-                                args.data_dir)
+                                args.data_dir, args.variant)
     train_config({**fixed, "dataset": args.dataset})  # bad settings: stop before any training
     try:
         df = sweep("nbp_accuracy", design, fixed=fixed, seeds=args.seeds, store=store,
@@ -115,6 +118,8 @@ def main():
     ap.add_argument("--threshold", default=None)
     ap.add_argument("--backend", default="reference")
     ap.add_argument("--last", type=int, default=10, help="average over the last N epochs")
+    ap.add_argument("--variant", default="paper",
+                    help="circuit variant (pulsegated.nbp.variants.VARIANTS; default: paper)")
     ap.add_argument("--data-dir", default=None)
     ap.add_argument("--name", default=None)
     ap.add_argument("--store", default=None,
@@ -135,7 +140,13 @@ def main():
         threshold = check_threshold(args.threshold)
     except UsageError as e:
         ap.error(f"--{e}")
-    name = args.name or f"nbp_{args.dataset}_{args.backend}"
+    try:
+        from pulsegated.nbp.variants import variant
+        variant(args.variant)
+    except UsageError as e:
+        ap.error(f"--variant: {e}")
+    name = args.name or (f"nbp_{args.dataset}_{args.backend}"
+                         + ("" if args.variant == "paper" else f"_{args.variant}"))
     out = Path("results") / f"{name}.jsonl"
     out.parent.mkdir(exist_ok=True)
     figure = Path("figures") / f"{name}_accuracy.png"
@@ -161,20 +172,27 @@ def main():
             f.write("".join(json.dumps(r) + "\n" for r in records).encode())
 
     rows = summarise(runs, args.last)
-    print(f"\n{args.dataset}, {args.backend}, {args.epochs} epochs, mean of the last {args.last} "
+    print(f"\n{args.dataset}, {args.backend}, variant {args.variant}, {args.epochs} epochs, "
+          f"mean of the last {args.last} "
           f"epochs (test set), wall {time.perf_counter() - t_start:.0f} s")
-    print(f"{'seed':>5}{'potential':>11}{'spikes':>9}{'exact':>9}{'mse':>9}{'samples/s':>11}")
+    print(f"{'seed':>5}{'potential':>11}{'spikes':>9}{'exact':>9}{'mse':>9}{'samples/s':>11}"
+          f"{'worst class':>13}")
     for r in rows:
+        worst = r.get("worst_class_potential")
         print(f"{r['seed']:>5}{100 * r['acc_potential']:>10.2f}%{100 * r['acc_spikes']:>8.2f}%"
-              f"{100 * r['exact']:>8.2f}%{r['mse']:>9.4f}{r['samples_per_s'] or 0:>11.0f}")
+              f"{100 * r['exact']:>8.2f}%{r['mse']:>9.4f}{r['samples_per_s'] or 0:>11.0f}"
+              + ("" if worst is None else f"{100 * worst:>12.2f}%"))
     mean = {k: float(np.mean([r[k] for r in rows])) for k in ("acc_potential", "acc_spikes",
-                                                               "exact", "mse")}
+                                                               "exact", "mse",
+                                                               "worst_class_potential")
+            if all(k in r for r in rows)}
     print(f"{'mean':>5}{100 * mean['acc_potential']:>10.2f}%{100 * mean['acc_spikes']:>8.2f}%"
           f"{100 * mean['exact']:>8.2f}%{mean['mse']:>9.4f}")
     if failures:
         print(f"{'':>5} seeds {sorted(failures)} failed and are not in the table")
     if not args.from_results:
         summary = {"dataset": args.dataset, "backend": args.backend, "epochs": args.epochs,
+                   "variant": variant(args.variant).to_dict(),
                    "last": args.last, "threshold": threshold, "per_seed": rows, "mean": mean}
         if failures:
             summary["failed"] = {str(s): e.strip().splitlines()[-1] for s, e in failures.items()}

@@ -33,7 +33,7 @@ __all__ = ["NbpAccuracy", "summarise_history", "history_from_metrics", "train_co
            "check_threshold", "READOUTS", "LAST"]
 
 #: the test-set readouts averaged over the last epochs (keys of a record's ``"test"``)
-READOUTS = ("acc_potential", "acc_spikes", "exact", "mse")
+READOUTS = ("acc_potential", "acc_spikes", "exact", "mse", "worst_class_potential")
 #: default number of final epochs averaged (the accuracy table's)
 LAST = 10
 
@@ -156,7 +156,9 @@ def summarise_history(history: list, last: int = LAST) -> dict:
         raise ValueError("summarise_history: empty history")
     last = _check_last(last)
     tail = history[-last:]
-    out = {k: float(np.mean([r["test"][k] for r in tail])) for k in READOUTS}
+    # (records written before a readout existed lack it: it is left out)
+    out = {k: float(np.mean([r["test"][k] for r in tail])) for k in READOUTS
+           if all(k in r["test"] for r in tail)}
     out["final_train_potential"] = history[-1].get("train", {}).get("acc_potential")
     rates = [r["samples_per_s"] for r in history if r.get("samples_per_s") is not None]
     out["samples_per_s"] = float(np.mean(rates)) if rates else None

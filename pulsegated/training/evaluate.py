@@ -23,7 +23,9 @@ def readouts(inference: Inference, labels: np.ndarray) -> dict:
         ``acc_spikes``: argmax of the output spikes (ties, including no spike at all, go to the
         lowest index); ``acc_potential``: argmax of the output potential z2; ``exact``: the spike
         vector equals the one-hot target; ``mse``: mean squared error of the spikes against the
-        one-hot target, averaged over samples and outputs.
+        one-hot target, averaged over samples and outputs; ``worst_class_potential``: the
+        lowest per-class accuracy by potential (0 when a class is never answered: a silent
+        output unit).
     """
     spikes = np.asarray(inference.spikes, dtype=bool)
     potential = np.asarray(inference.potential)
@@ -33,9 +35,12 @@ def readouts(inference: Inference, labels: np.ndarray) -> dict:
         raise ValueError("readouts of an empty set")
     onehot = np.zeros((n, n_out), dtype=bool)
     onehot[np.arange(n), labels] = True
+    right = np.argmax(potential, axis=1) == labels
+    per_class = [float(np.mean(right[labels == k])) for k in range(n_out) if np.any(labels == k)]
     return {
         "acc_spikes": float(np.mean(np.argmax(spikes, axis=1) == labels)),
-        "acc_potential": float(np.mean(np.argmax(potential, axis=1) == labels)),
+        "acc_potential": float(np.mean(right)),
+        "worst_class_potential": min(per_class),
         "exact": float(np.mean(np.all(spikes == onehot, axis=1))),
         "mse": float(np.mean(spikes != onehot)),
     }

@@ -124,6 +124,12 @@ JOBS = (
               ("figures/nsat_behaviours.png",),
               ("python", "-m", "pulsegated.plotting.nsat", "figures/nsat_behaviours.png"),
               ("python", "-m", "pulsegated.plotting.nsat", "figures/nsat_behaviours.png")),
+    FigureJob("erbp-figures", "eRBP: one training sample (raster, I with the boxcar, U) of a "
+              "briefly trained network (MNIST if present, else the built-in digits) and the "
+              "learning curves of results/erbp_*/history.json",
+              ("figures/erbp_sample_raster.png", "figures/erbp_learning_curves.png"),
+              ("python", "-m", "pulsegated.erbp.figures", "--out", "figures"),
+              ("python", "-m", "pulsegated.erbp.figures", "--out", "figures", "--fast")),
 )
 
 

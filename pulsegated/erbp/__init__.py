@@ -37,6 +37,11 @@ module                                        holds
 :mod:`~pulsegated.erbp.reference`             numpy BP and RBP of the same architecture
 :mod:`~pulsegated.erbp.checkpoint`            run checkpoints (float weights)
 :mod:`~pulsegated.erbp.training`              ``ERBPConfig``, ``ERBPTrainer``: MNIST runs
+:mod:`~pulsegated.erbp.diagnostics`           ``record_sample``: one sample's spikes, ``v``,
+                                              ``I``, ``U`` (opt-in monitors, removed after)
+:mod:`~pulsegated.erbp.figures`               the eRBP figures (``pulsegated figures``, job
+                                              ``erbp-figures``); plots in
+                                              :mod:`pulsegated.plotting.erbp`
 :mod:`~pulsegated.erbp.cli`                   the ``erbp`` sub-command
 ============================================  ================================================
 

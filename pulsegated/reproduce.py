@@ -86,6 +86,20 @@ _GRADED = ("python", "-m", "pulsegated.gradedbp.figures")
 _LINEAR = ("figures/graded_bp_weights.png", "figures/graded_bp_cycles_raster.png",
            "figures/graded_bp_cycle_raster.png", "results/graded_bp_linear_map.json")
 
+def _variants() -> FigureJob:
+    outs = ["figures/nbp_variants.png", "results/nbp_variants.json"]
+    for ds in ("mnist", "fashion-mnist"):
+        for v in ("wide", "margin", "halve", "all"):
+            stem = f"nbp_{ds}_reference_{v}"
+            outs += [f"figures/{stem}_accuracy.png", f"results/{stem}.jsonl",
+                     f"results/{stem}_summary.json"]
+    cmd = ("python", "scripts/nbp_variants.py", "--run")
+    return FigureJob("nbp-variants", "ablation of the nBP circuit variants (3 seeds x 60 "
+                     "epochs, both datasets; the paper's row from the nbp-table jobs)",
+                     tuple(outs), cmd + ("--workers", "2"),
+                     cmd + ("--epochs", "1", "--seeds", "0"), needs_data=True)
+
+
 #: every job, in the order ``pulsegated figures`` runs them
 JOBS = (
     _sgsc("meanfield", ("figures/sgsc_meanfield_traces.png",
@@ -106,6 +120,7 @@ JOBS = (
               ("python", "scripts/nbp_figures.py", "--epochs", "3", "--samples", "30")),
     _table("mnist"),
     _table("fashion-mnist"),
+    _variants(),
     FigureJob("graded-linear-map", "graded backprop learns a linear map (spiking and mean "
               "field), rasters", _LINEAR,
               _GRADED + ("--only", "linear-map", "--cycles", "300"),

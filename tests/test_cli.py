@@ -64,7 +64,8 @@ def test_train_json_on_builtin(capsys):
     rec = [json.loads(line) for line in lines]
     assert rec[1]["epoch"] == 2 and rec[1]["samples"] == 1000
     assert rec[1]["samples_per_s"] > 0 and rec[1]["compile_s"] >= 0
-    assert set(rec[1]["test"]) == {"acc_spikes", "acc_potential", "exact", "mse"}
+    assert set(rec[1]["test"]) == {"acc_spikes", "acc_potential", "exact", "mse",
+                                   "worst_class_potential"}
     assert set(rec[1]["train"]) == set(rec[1]["test"])
     assert rec[1]["test"]["acc_potential"] > 0.5
 

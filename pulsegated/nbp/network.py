@@ -271,6 +271,13 @@ def training_circuit(W1, W2, *, copies: dict | None = None, variant=None, step_s
         for post, kind in targets:
             c.connect(ring[phase], post, "one_to_all", _variant_gate(phase, post, kind, v),
                       name=f"{ring[phase]}__{post}_{kind}")
+    if not v.is_paper:
+        # guard: the hidden units that fire in phase 7 (d1+ within the derivative window, which
+        # the variants widen) are the ones with positive weights onto the erring output unit;
+        # their sum can lift it over its bias in phase 8, an ungated phase of the paper's circuit
+        for post in ("o", "o_copy", "o_copy2"):
+            c.connect(ring[8], post, "one_to_all", kinds.GATE_INHIBIT,
+                      name=f"{ring[8]}__{post}_guard")
 
     c.activity = dict(TRAINING_ACTIVITY)
     c.meta = {"algorithm": "nbp", "mode": "training", "n_in": n_in, "n_hidden": n_hidden,

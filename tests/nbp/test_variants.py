@@ -249,3 +249,25 @@ def test_mnist_1500_samples_bit_identical_with_every_change(data_dir):
     assert (R1 != rule.halve_step(W1)).sum() > 10000
     np.testing.assert_array_equal(L1, R1)
     np.testing.assert_array_equal(b.weights()[1], r.weights()[1])
+
+
+def test_mnist_wide_windows_output_guard_keeps_the_circuit_exact(data_dir):
+    """With the hidden window widened, the phase-7 hidden spikes (positive weights onto the
+    erring output) summed past the output's bias in phase 8 on these samples (seed 0): the
+    variants' guard gate silences the outputs there, and weights stay identical."""
+    from pulsegated.data import load_preprocessed
+
+    X, y = load_preprocessed("mnist", "train", data_dir=data_dir)
+    order = np.random.default_rng(0).permutation(len(X))[:300]
+    W1, W2 = rule.init_weights(400, 400, 10, 0)
+    v = VARIANTS["wide"]
+    b = LoihiBackend(W1, W2, variant=v, record=["o"])
+    r = ReferenceBackend(W1, W2, variant=v)
+    b.train(X[order], y[order])
+    r.train(X[order], y[order])
+    for got, want in zip(b.weights(), r.weights()):
+        np.testing.assert_array_equal(got, want)
+    sp = {"o": b.spikes("o")}
+    assert activity_violations(b.circuit, sp) == [], format_activity(b.circuit, sp)
+    assert "g08__o_guard" in b.circuit.connections
+    assert "g08__o_guard" not in training_circuit(W1, W2).connections

@@ -1,0 +1,70 @@
+"""Cost of each nBP circuit variant on the Loihi integer emulator (one core).
+
+For every variant of ``pulsegated.nbp.variants.VARIANTS``: milliseconds per training sample of
+the full 400-400-10 circuit on the emulator, the exact reference trainer measured in the same run,
+their ratio, and whether the weights are identical after the samples (a variant that halves its
+step is halved once half-way, as a run does when its epoch starts).
+
+    python benchmarks/bench_variants.py [--samples 3000] [--variants paper all]
+"""
+
+import argparse
+import os
+import time
+
+os.environ.setdefault("NUMBA_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
+
+from pulsegated.nbp import rule  # noqa: E402
+from pulsegated.nbp.reference import ReferenceBackend  # noqa: E402
+from pulsegated.nbp.spiking import LoihiBackend  # noqa: E402
+from pulsegated.nbp.variants import VARIANTS  # noqa: E402
+from machine import describe  # noqa: E402
+
+
+def timed_training(backend, X, y, halve: bool) -> float:
+    """Seconds of training (a rebuild for the halving included) on ``X``."""
+    half = len(X) // 2
+    t0 = time.perf_counter()
+    backend.train(X[:half], y[:half])
+    if halve:
+        backend.halve_step()
+    backend.train(X[half:], y[half:])
+    return time.perf_counter() - t0
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--samples", type=int, default=3000)
+    ap.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
+    ap.add_argument("--data-dir", default=None)
+    args = ap.parse_args()
+    if args.samples < 2:
+        ap.error(f"--samples must be at least 2, got {args.samples}")
+    print(describe())
+    from pulsegated.data import load_preprocessed
+
+    X, y = load_preprocessed("mnist", "train", data_dir=args.data_dir)
+    order = np.random.default_rng(0).permutation(len(X))[:args.samples]
+    X, y = X[order], y[order]
+    W1, W2 = rule.init_weights(400, 400, 10, 0)
+    n = len(X)
+    print(f"MNIST20 (any ink), {n} training samples, network 400-400-10, one core")
+    print(f"{'variant':<10}{'Loihi ms/sample':>17}{'reference ms/sample':>21}{'ratio':>8}"
+          f"{'setup s':>9}  identical")
+    for name in args.variants:
+        v = VARIANTS[name]
+        t0 = time.perf_counter()
+        loihi = LoihiBackend(W1, W2, variant=v)
+        setup = time.perf_counter() - t0
+        t_loihi = timed_training(loihi, X, y, bool(v.halve_at))
+        ref = ReferenceBackend(W1, W2, variant=v)
+        t_ref = timed_training(ref, X, y, bool(v.halve_at))
+        same = all(np.array_equal(a, b) for a, b in zip(loihi.weights(), ref.weights()))
+        print(f"{name:<10}{1000 * t_loihi / n:>17.3f}{1000 * t_ref / n:>21.4f}"
+              f"{t_loihi / t_ref:>8.0f}{setup:>9.2f}  {same}")
+
+
+if __name__ == "__main__":
+    main()

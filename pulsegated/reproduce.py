@@ -2,9 +2,10 @@
 
 Each :class:`FigureJob` names the files it writes (under ``figures/`` and ``results/`` of an
 output folder) and the command that writes them, in a full and a ``--fast`` version (fewer seeds,
-cycles and epochs: the same code on a smaller setting).  :func:`run_jobs` runs the jobs one after
-another, each as its own process in the output folder, checks that every file it names was written
-anew and is not empty, and records in ``figures/MANIFEST.json`` which command made which file, when,
+cycles and epochs: the same code on a smaller setting).  :func:`run_jobs` runs the jobs, each as
+its own process in the output folder (``parallel`` of them at a time; jobs that write a common
+file, or read another's, one after the other), checks that every file it names was written anew
+and is not empty, and records in ``figures/MANIFEST.json`` which command made which file, when,
 in how long, whether in fast mode, and the file's size and SHA-256.  A job that fails is recorded with
 the end of its error output; the others still run.
 
@@ -12,7 +13,8 @@ Jobs that run the project's scripts (``scripts/*.py``) need a source checkout; j
 datasets need them (``pulsegated data``); both fail with a message saying so.
 
     pulsegated figures --list
-    pulsegated figures --fast                     # every figure, small settings, into ./fast
+    pulsegated figures --fast                     # every figure, small settings, into ./fast,
+                                                  # two jobs at a time (--jobs N)
     pulsegated figures --only graded-linear-map   # one job, full settings, into .
 """
 
@@ -32,7 +34,7 @@ import time
 from pulsegated.atomic import atomic_open
 from pulsegated.errors import UsageError
 
-__all__ = ["FigureJob", "JOBS", "run_jobs", "select_jobs", "MANIFEST"]
+__all__ = ["FigureJob", "JOBS", "run_jobs", "select_jobs", "chains", "MANIFEST"]
 
 #: the manifest, relative to the output folder
 MANIFEST = Path("figures") / "MANIFEST.json"
@@ -56,6 +58,8 @@ class FigureJob:
         The ``--fast`` command.
     needs_data : bool
         Needs the full MNIST / Fashion-MNIST files.
+    reads : tuple of str
+        Files of other jobs this one reads (it runs after them, see :func:`chains`).
     """
 
     name: str
@@ -64,6 +68,7 @@ class FigureJob:
     command: tuple
     fast: tuple
     needs_data: bool = False
+    reads: tuple = ()
 
 
 def _sgsc(part: str, outputs: tuple, about: str) -> FigureJob:
@@ -97,7 +102,9 @@ def _variants() -> FigureJob:
     return FigureJob("nbp-variants", "ablation of the nBP circuit variants (3 seeds x 60 "
                      "epochs, both datasets; the paper's row from the nbp-table jobs)",
                      tuple(outs), cmd + ("--workers", "2"),
-                     cmd + ("--epochs", "1", "--seeds", "0"), needs_data=True)
+                     cmd + ("--epochs", "1", "--seeds", "0"), needs_data=True,
+                     reads=tuple(o for ds in ("mnist", "fashion-mnist")
+                                 for o in _table(ds).outputs if o.startswith("results/")))
 
 
 #: every job, in the order ``pulsegated figures`` runs them
@@ -186,14 +193,47 @@ def _digest(path: Path) -> str:
     return h.hexdigest()
 
 
-def run_jobs(jobs, out=".", fast: bool = False, echo=print) -> dict:
+def chains(jobs) -> list:
+    """``jobs`` grouped into chains that may run at the same time: jobs that write a common file,
+    or read one another's files, share a chain and keep their order within it."""
+    groups: list[list] = []
+    for job in jobs:
+        touches = set(job.outputs) | set(job.reads)
+        hit = [g for g in groups
+               if any(touches & set(j.outputs) or set(job.outputs) & set(j.reads) for j in g)]
+        merged = [j for g in hit for j in g] + [job]
+        groups = [g for g in groups if g not in hit] + [merged]
+    order = {job.name: i for i, job in enumerate(jobs)}
+    groups = [sorted(g, key=lambda j: order[j.name]) for g in groups]
+    return sorted(groups, key=lambda g: order[g[0].name])
+
+
+def run_jobs(jobs, out=".", fast: bool = False, echo=print, parallel: int = 1) -> dict:
     """Run ``jobs`` in the folder ``out`` and update its manifest.
+
+    Parameters
+    ----------
+    jobs : list of FigureJob
+    out : path
+    fast : bool
+        The jobs' ``fast`` commands.
+    echo : callable
+        Progress lines (each starts with the job's name).
+    parallel : int
+        Jobs run at the same time (each is its own process); jobs writing a common file run one
+        after the other (:func:`chains`).  The chains that took longest in the run the manifest
+        recorded start first.
 
     Returns
     -------
     dict
         ``{job name: {"ok": bool, "seconds": float, "error": str or None}}``.
     """
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    if isinstance(parallel, bool) or not isinstance(parallel, int) or parallel < 1:
+        raise UsageError(f"--jobs must be a positive integer, got {parallel!r}")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "figures").mkdir(exist_ok=True)
@@ -202,16 +242,22 @@ def run_jobs(jobs, out=".", fast: bool = False, echo=print) -> dict:
     manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
     env = {**os.environ, "MPLBACKEND": "Agg"}
     summary = {}
-    for job in jobs:
+    lock = threading.Lock()
+
+    def say(msg):
+        with lock:
+            echo(msg, flush=True)
+
+    def one(job):
         command = job.fast if fast else job.command
-        echo(f"[{job.name}] {shlex.join(command)}", flush=True)
+        say(f"[{job.name}] {shlex.join(command)}")
         t0 = time.time()
         try:
             argv = _argv(command)
         except UsageError as e:
             summary[job.name] = {"ok": False, "seconds": 0.0, "error": str(e)}
-            echo(f"[{job.name}] FAILED: {e}", flush=True)
-            continue
+            say(f"[{job.name}] FAILED: {e}")
+            return
         proc = subprocess.run(argv, cwd=out, env=env, capture_output=True, text=True)
         seconds = time.time() - t0
         error = None
@@ -225,14 +271,33 @@ def run_jobs(jobs, out=".", fast: bool = False, echo=print) -> dict:
                 error = f"did not write {', '.join(stale)}"
         summary[job.name] = {"ok": error is None, "seconds": round(seconds, 1), "error": error}
         if error is not None:
-            echo(f"[{job.name}] FAILED after {seconds:.0f} s: {error}", flush=True)
-            continue
+            say(f"[{job.name}] FAILED after {seconds:.0f} s: {error}")
+            return
         when = datetime.datetime.now().isoformat(timespec="seconds")
-        for o in job.outputs:
-            manifest[o] = {"job": job.name, "command": shlex.join(command), "fast": fast,
-                           "written": when, "seconds": round(seconds, 1),
-                           "bytes": (out / o).stat().st_size, "sha256": _digest(out / o)}
-        echo(f"[{job.name}] {seconds:.0f} s: {', '.join(job.outputs)}", flush=True)
-        with atomic_open(manifest_path) as f:
-            f.write((json.dumps(dict(sorted(manifest.items())), indent=1) + "\n").encode())
-    return summary
+        entries = {o: {"job": job.name, "command": shlex.join(command), "fast": fast,
+                       "written": when, "seconds": round(seconds, 1),
+                       "bytes": (out / o).stat().st_size, "sha256": _digest(out / o)}
+                   for o in job.outputs}
+        with lock:
+            manifest.update(entries)
+            with atomic_open(manifest_path) as f:
+                f.write((json.dumps(dict(sorted(manifest.items())), indent=1) + "\n").encode())
+            echo(f"[{job.name}] {seconds:.0f} s: {', '.join(job.outputs)}", flush=True)
+
+    def chain(group):
+        for job in group:
+            one(job)
+
+    groups = chains(jobs)
+    if parallel > 1:  # longest chains first, by the times the manifest recorded (if any)
+        before = {e["job"]: e["seconds"] for e in manifest.values()
+                  if isinstance(e, dict) and e.get("fast") == fast and "seconds" in e}
+        groups.sort(key=lambda g: -sum(before.get(j.name, 0.0) for j in g))
+    if parallel == 1 or len(groups) == 1:
+        for group in groups:
+            chain(group)
+    else:
+        with ThreadPoolExecutor(max_workers=parallel) as pool:
+            for f in [pool.submit(chain, g) for g in groups]:
+                f.result()
+    return {job.name: summary[job.name] for job in jobs}

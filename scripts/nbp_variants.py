@@ -1,15 +1,16 @@
 """Ablation of the nBP circuit variants: each change alone and together, on MNIST20 and
 Fashion-MNIST, 60 epochs, 3 seeds (mean of the last 10 test evaluations).
 
-Trains what is missing (but the paper's circuit, whose records are the accuracy table's:
+With ``--run``, trains every cell (but the paper's circuit, whose records are the accuracy table's:
 ``scripts/reproduce_nbp_table.py --dataset D``) with
 ``scripts/reproduce_nbp_table.py --variant NAME`` (records in
 ``results/nbp_<dataset>_reference[_<variant>].jsonl`` and ``..._summary.json``; finished seeds
-are kept in the ``.sqlite`` stores, so an interrupted ablation resumes), then prints the table,
+are kept in the ``.sqlite`` stores, so an interrupted ablation resumes and a finished cell only
+has its records and figure written anew), then prints the table,
 writes ``results/nbp_variants.json`` and ``figures/nbp_variants.png`` (mean test accuracy per
 epoch of every variant, both readouts, both datasets).
 
-    python scripts/nbp_variants.py --run --workers 2        # train what is missing, then report
+    python scripts/nbp_variants.py --run --workers 2        # train (resuming), then report
     python scripts/nbp_variants.py                          # report from the records only
 """
 
@@ -116,7 +117,9 @@ def main():
             if cell is not None and (cell[0].get("epochs") != args.epochs
                                      or sorted(cell[1]) != sorted(args.seeds)):
                 cell = None  # records of other settings: retrain (the stores resume seeds)
-            if cell is None and args.run and v != "paper":  # paper: the nbp-table jobs
+            # --run: the table script resumes finished seeds from its store and writes the
+            # cell's records and figure anew (paper: the nbp-table jobs)
+            if args.run and v != "paper":
                 if train(ds, v, args) != 0:
                     failed.append((ds, v))
                 cell = load(ds, v)

@@ -58,3 +58,48 @@ def test_every_figure_in_the_repository_has_a_job():
     missing = [f"figures/{p.name}" for p in figures.glob("*.png")
                if f"figures/{p.name}" not in made]
     assert missing == []
+
+
+def _job(name, outputs, code, reads=()):
+    return FigureJob(name, name, tuple(outputs), ("python", "-c", code), ("python", "-c", code),
+                     reads=tuple(reads))
+
+
+def test_jobs_that_share_a_file_or_read_one_run_in_order_in_one_chain():
+    a = _job("a", ["results/a.json"], "")
+    b = _job("b", ["results/b.json"], "")
+    c = _job("c", ["results/c.json", "results/a.json"], "")  # rewrites a's file
+    d = _job("d", ["results/d.json"], "", reads=["results/b.json"])  # reads b's file
+    e = _job("e", ["results/e.json"], "")
+    assert [[j.name for j in g] for g in reproduce.chains([a, b, c, d, e])] == \
+        [["a", "c"], ["b", "d"], ["e"]]
+    # the paper rows of the variant ablation come from the accuracy-table jobs
+    groups = [[j.name for j in g] for g in reproduce.chains(reproduce.JOBS)]
+    assert ["nbp-table-mnist", "nbp-table-fashion-mnist", "nbp-variants"] in groups
+    assert ["sgsc-transfer", "sgsc-robustness"] in groups
+
+
+def test_parallel_jobs_overlap_and_a_reader_waits_for_its_writer(tmp_path):
+    # each job writes [start, end] to its own file; "late" reads "first"'s file
+    code = ("import json, sys, time, pathlib; t = time.time(); time.sleep({s}); "
+            "pathlib.Path('results/{n}.json').write_text(json.dumps([t, time.time()]))")
+    first = _job("first", ["results/first.json"], code.format(s=1.0, n="first"))
+    other = _job("other", ["results/other.json"], code.format(s=1.0, n="other"))
+    late = _job("late", ["results/late.json"], code.format(s=0.1, n="late"),
+                reads=["results/first.json"])
+    summary = run_jobs([first, other, late], tmp_path, echo=lambda *a, **k: None, parallel=2)
+    assert all(s["ok"] for s in summary.values()) and list(summary) == ["first", "other", "late"]
+    span = {n: json.loads((tmp_path / f"results/{n}.json").read_text())
+            for n in ("first", "other", "late")}
+    assert span["other"][0] < span["first"][1]  # the two chains overlapped
+    assert span["late"][0] >= span["first"][1]  # the reader started after its writer ended
+    manifest = json.loads((tmp_path / MANIFEST).read_text())
+    assert sorted(manifest) == ["results/first.json", "results/late.json", "results/other.json"]
+
+
+@pytest.mark.parametrize("value", ["0", "-1"])
+def test_bad_jobs_count_is_refused_before_anything_runs(tmp_path, capsys, value):
+    assert main(["figures", "--fast", "--jobs", value, "--only", "sgsc-meanfield",
+                 "--out", str(tmp_path)]) == 2
+    assert "--jobs must be a positive integer" in capsys.readouterr().err
+    assert not (tmp_path / "figures").exists()

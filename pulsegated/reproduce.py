@@ -10,7 +10,7 @@ in how long, whether in fast mode, and the file's size and SHA-256.  A job that 
 the end of its error output; the others still run.
 
 Jobs that run the project's scripts (``scripts/*.py``) need a source checkout; jobs on the full
-datasets need them (``pulsegated data``); both fail with a message saying so.
+datasets need them (``pulsegated data``); both fail with a message saying so::
 
     pulsegated figures --list
     pulsegated figures --fast                     # every figure, small settings, into ./fast,

@@ -67,6 +67,9 @@ def add_arguments(p) -> None:
     p.add_argument("--static-power", type=float, default=None, metavar="WATTS",
                    help="static power of one chip in W (default: 0.104, Frady et al. 2020; 0 "
                         "for the dynamic energy alone)")
+    p.add_argument("--codegen", default="numpy", choices=("numpy", "cython"),
+                   help="Brian2 code generation of a graded circuit's run (default numpy: a few "
+                        "cycles run in seconds, before Cython would have compiled)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
 
@@ -138,7 +141,7 @@ def run_graded(args) -> int:
         order = np.arange(args.cycles) % 4
         x, t = xs[order], ts[order]
         c = two_layer_circuit(W1, W2, p, rng=rng)
-    runner = CycleRunner(c, "spiking", seed=args.seed,
+    runner = CycleRunner(c, "spiking", seed=args.seed, codegen=args.codegen,
                          record=list(c.populations) + list(c.sources))
     try:
         runner.run(x, t)

@@ -19,7 +19,7 @@ HELP = ("train event-driven random backpropagation (eRBP / peRBP) spiking networ
 #: ERBPConfig field -> the flag that sets it (messages name the flags the user wrote)
 FLAGS = {"algorithm": "--algorithm", "hidden": "--hidden", "dataset": "--dataset",
          "epochs": "--epochs", "max_samples": "--max-samples", "seed": "--seed", "dt": "--dt",
-         "bits": "--bits", "codegen": "--codegen", "chunk": "--chunk", "eval_test": "--eval-test",
+         "bits": "--bits", "codegen": "--codegen", "device": "--device", "chunk": "--chunk", "eval_test": "--eval-test",
          "out": "--out", "resume": "--resume", "overwrite": "--overwrite",
          "data_dir": "--data-dir", "checkpoint_every": "--checkpoint-every", "eta": "--eta"}
 
@@ -58,7 +58,11 @@ def add_arguments(p) -> None:
                    help="training samples between checkpoints")
     p.add_argument("--codegen", default="cython", choices=("cython", "numpy"),
                    help="Brian2 code generation target (runtime device)")
-    p.add_argument("--chunk", type=int, default=100, help="samples per Brian2 run")
+    p.add_argument("--device", default="runtime", choices=("runtime", "cpp_standalone"),
+                   help="Brian2 device: runtime, or cpp_standalone (compiled once into "
+                        "<out>/standalone, several times faster; use a larger --chunk)")
+    p.add_argument("--chunk", type=int, default=100,
+                   help="samples per Brian2 run (per run of the standalone program)")
     p.add_argument("--data-dir", default=None,
                    help="the folder datasets are read from (default: $PULSEGATED_DATA, then the "
                         "user cache)")
@@ -76,7 +80,8 @@ def config_from_args(args):
     hidden = tuple(args.hidden) if args.hidden else (100,)
     return ERBPConfig(algorithm=args.algorithm, hidden=hidden, dataset=args.dataset,
                       epochs=args.epochs, max_samples=args.max_samples, seed=args.seed,
-                      dt=args.dt * 1e-3, bits=args.bits, codegen=args.codegen, chunk=args.chunk,
+                      dt=args.dt * 1e-3, bits=args.bits, codegen=args.codegen,
+                      device=getattr(args, "device", "runtime"), chunk=args.chunk,
                       eval_test=args.eval_test, out=args.out, resume=args.resume,
                       overwrite=args.overwrite, data_dir=args.data_dir,
                       checkpoint_every=args.checkpoint_every,

@@ -134,6 +134,9 @@ def record_sample(net, x, label: int | None = None, train: bool = True, neurons=
     import brian2 as b2
 
     p = net.params
+    if getattr(net, "device", "runtime") != "runtime":
+        raise UsageError(f"record_sample needs a network of the runtime device (monitors are "
+                         f"added and removed), got device={net.device!r}")
     x = np.asarray(x)
     if x.ndim != 1 or x.shape[0] != net.n_in:
         raise UsageError(f"x must be one sample of {net.n_in} intensities, got shape {x.shape}")

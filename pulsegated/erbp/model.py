@@ -14,7 +14,10 @@ Three models, one Brian2 ``NeuronGroup`` each (layers are subgroups of them):
     intensity ``p`` in (0, 1] (``p = 0``: silent), then is dead for ``input_refractory``.  The
     first ``n_in`` neurons take the pixels of the current sample; the last ``n_classes`` are label
     neurons whose intensity is ``label_intensity`` for the true class during training and 0 at
-    test.  ``p`` is read from a table of the chunk's samples at the start of every sample.
+    test.  ``p`` is read from a table of the chunk's samples at the start of every sample; the
+    table's last column says whether the sample is a training sample (``learning`` of the units
+    and ``on`` of the error neurons are read from it, so that one compiled network runs training
+    and test samples alike).
 
 ``unit`` -- hidden and prediction neurons
     The two-compartment neuron of :func:`pulsegated.nsat.neurons.dual_compartment_lif` with both
@@ -34,7 +37,8 @@ Three models, one Brian2 ``NeuronGroup`` each (layers are subgroups of them):
 ``error`` -- error+ and error- neurons
     Non-leaky integrators: ``x`` (no dynamics) receives ``±error_weight`` per label/prediction
     spike and is clipped at 0 from below after every arriving spike; when ``x >= error_threshold``
-    the neuron fires and ``error_threshold`` is subtracted (not reset to 0).  This is a
+    the neuron fires (training samples only) and ``error_threshold`` is subtracted (not reset
+    to 0).  This is a
     sigma-delta modulator: error+ ``k`` fires at ``(error_weight / error_threshold) *
     [nu_label_k - nu_pred_k]^+`` (0.9 times the positive part of the rate difference), error-
     at the negative part.
@@ -135,10 +139,12 @@ def unit_model(p: ERBPParams) -> NeuronCode:
            "b_lo : volt (constant)\n"
            "b_hi : volt (constant)\n"
            "learning : 1 (shared)\n"
+           "chunk_start : second (shared)\n"
            "nspk : integer\n"
            "nsmp : integer")
     ns = {k: v for k, v in base.namespace.items() if k not in ("k_vu", "k_uv")}
-    start = "v = 0 * volt\nI = 0 * volt\nU = 0 * volt\nnsmp = 0"
+    start = ("learning = stim(t - chunk_start, learn_col)\n"
+             "v = 0 * volt\nI = 0 * volt\nU = 0 * volt\nnsmp = 0")
     return NeuronCode(eqs, threshold=base.threshold, reset=base.reset + "\nnspk += 1\nnsmp += 1",
                       refractory=base.refractory, namespace=ns, method=base.method,
                       sample_start=start)
@@ -151,11 +157,16 @@ def noise_weight_expr(p: ERBPParams) -> str:
 
 
 def error_model(p: ERBPParams) -> NeuronCode:
-    """error+ / error- neurons: non-leaky, clipped at 0, subtract the threshold at a spike."""
-    return NeuronCode("x : volt\nnspk : integer", threshold="x >= err_threshold",
+    """error+ / error- neurons: non-leaky, clipped at 0, subtract the threshold at a spike.
+
+    They fire only in training samples (``on``, read from the sample's learning column of the
+    intensity table at its start).
+    """
+    return NeuronCode("x : volt\nnspk : integer\non : 1 (shared)\nchunk_start : second (shared)",
+                      threshold="x >= err_threshold and on > 0.5",
                       reset="x -= err_threshold\nnspk += 1", refractory=None,
                       namespace={"err_threshold": p.error_threshold * volt}, method="euler",
-                      sample_start="x = 0 * volt")
+                      sample_start="on = stim(t - chunk_start, learn_col)\nx = 0 * volt")
 
 
 def plastic_synapse(p: ERBPParams) -> SynapseCode:

@@ -23,10 +23,21 @@ state) and a monitor of the prediction neurons' spike counts per sample.  A few 
 the number of compiled Cython modules small; nothing is rebuilt between samples or chunks.
 
 A chunk of samples is one ``Network.run``: the intensities of the chunk are a 2-D ``TimedArray``
-(one row per sample, updated in place between chunks so that the compiled code is reused).  Every
-sample starts from rest (``v = I = U = 0``, error integrators 0).  In training the true label's
-neuron fires and learning is on after ``learn_off``; at test the label neurons are silent,
-learning is off and the error pathway is switched off (it cannot change anything then).
+(one row per sample, updated in place between chunks so that the compiled code is reused; its
+last column marks training samples).  Every sample starts from rest (``v = I = U = 0``, error
+integrators 0).  In training the true label's neuron fires and learning is on after
+``learn_off``; at test the label neurons are silent, learning is off and the error neurons do not
+fire (the runtime device also switches the error pathway off: it cannot change anything then).
+
+Devices: the runtime device (``device="runtime"``, Cython or numpy per object), or
+``device="cpp_standalone"``: the network is compiled once into a C++ program (in ``directory``,
+default a temporary folder removed with the network) that runs one chunk per run, from the
+weights passed to it (``run_args``), which are read back after the run.  A chunk shorter than the
+program's table is padded with blank test rows (no input, no learning: they change nothing).  The
+program draws its own random numbers (not numpy's): each run is seeded from ``(seed, run
+number)``, so a seed reproduces a sequence of runs, and the runtime device and the program agree
+in distribution, not spike for spike.  Several times faster than the runtime device, whose
+per-step cost is the Python loop over about twenty code objects (``benchmarks/bench_erbp.py``).
 
 Isolation: every object has the network's own clocks (``dt`` and one tick per sample), an
 explicit namespace and its own code-generation target (``codeobj_class``); Brian2's global
@@ -38,7 +49,11 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
+import shutil
+import tempfile
 import time
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -47,10 +62,13 @@ from pulsegated.erbp import model as _model
 from pulsegated.erbp.params import ERBPParams
 from pulsegated.errors import UsageError
 
-__all__ = ["ERBPNetwork", "ChunkResult", "CODEGEN", "POPULATIONS"]
+__all__ = ["ERBPNetwork", "ChunkResult", "CODEGEN", "DEVICES", "POPULATIONS"]
 
 #: code generation targets of the runtime device
 CODEGEN = ("cython", "numpy")
+#: Brian2 devices: the runtime device (one ``Network.run`` per chunk) or a compiled
+#: ``cpp_standalone`` program (one run of the program per chunk, weights passed in and read back)
+DEVICES = ("runtime", "cpp_standalone")
 #: order of the spike deliveries within one step: the error neurons take the label's spikes,
 #: then the prediction's; the plastic synapses update and deliver; the error spikes reach the
 #: dendrites last (so the rule reads U before this step's error spikes)
@@ -132,10 +150,17 @@ class ERBPNetwork:
     chunk : int
         Samples per ``Network.run`` (the size of the intensity table).
     seed : int or None
-        Seeds Brian2's random numbers (``brian2.seed``, which seeds numpy's legacy global
-        generator that Brian2's ``rand()`` draws from) once, at build time.
+        Runtime device: seeds Brian2's random numbers (``brian2.seed``, which seeds numpy's
+        legacy global generator that Brian2's ``rand()`` draws from) once, at build time.
+        Standalone: seeds every run of the program (with the run's number); None: fresh entropy.
     name : str
         Prefix of every Brian2 object's name.
+    device : {"runtime", "cpp_standalone"}
+    directory : str or path, optional
+        Standalone project folder (new, empty, or one this class built before: only what
+        changed is compiled again); default a temporary folder removed with the network.
+    make_jobs : int
+        Parallel compiler jobs of the standalone build (``make -j``).
 
     Raises
     ------
@@ -144,11 +169,22 @@ class ERBPNetwork:
     """
 
     def __init__(self, weights, G, params: ERBPParams, codegen: str = "cython", chunk: int = 100,
-                 seed: int | None = None, name: str = "erbp"):
+                 seed: int | None = None, name: str = "erbp", device: str = "runtime",
+                 directory=None, make_jobs: int = 1):
         if codegen not in CODEGEN:
             raise UsageError(f"unknown codegen {codegen!r}; choose one of {', '.join(CODEGEN)}")
-        if not isinstance(chunk, (int, np.integer)) or chunk < 1:
+        if device not in DEVICES:
+            raise UsageError(f"unknown device {device!r}; choose one of {', '.join(DEVICES)}")
+        if not isinstance(chunk, (int, np.integer)) or isinstance(chunk, bool) or chunk < 1:
             raise UsageError(f"chunk must be a positive integer, got {chunk!r}")
+        if isinstance(make_jobs, bool) or not isinstance(make_jobs, (int, np.integer)) \
+                or make_jobs < 1:
+            raise UsageError(f"make_jobs must be a positive integer, got {make_jobs!r}")
+        self.device = device
+        self.make_jobs = int(make_jobs)
+        self.directory = None if directory is None else os.path.abspath(os.fspath(directory))
+        self.seed = None if seed is None else int(seed)
+        self.runs = 0  # Network runs so far (standalone: runs of the compiled program)
         weights = [np.asarray(w, dtype=np.float64) for w in weights]
         for a, b in zip(weights[:-1], weights[1:]):
             if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[0]:
@@ -175,28 +211,48 @@ class ERBPNetwork:
     # ------------------------------------------------------------------------------ build
     def _build(self, weights, seed) -> None:
         import brian2 as b2
-        from pulsegated.backends.brian2.builder import active_device
+        from pulsegated.backends.brian2.builder import _make_jobs, active_device
         from brian2.devices.device import runtime_device
 
         p = self.params
-        if seed is not None:
-            b2.seed(int(seed))
-        cls = _codeobj_class(self.codegen)
+        standalone = self.device == "cpp_standalone"
+        if standalone:
+            from brian2.devices.cpp_standalone.device import CPPStandaloneDevice
+            self._device = CPPStandaloneDevice()
+            if self.directory is None:
+                self.directory = tempfile.mkdtemp(prefix="pulsegated_erbp_")
+                # removed with the network
+                weakref.finalize(self, shutil.rmtree, self.directory, True)
+            elif os.path.exists(self.directory) and os.listdir(self.directory) \
+                    and not os.path.exists(os.path.join(self.directory, "main.cpp")):
+                raise UsageError(f"directory {self.directory!r} is not empty and holds no "
+                                 f"Brian2 standalone project: choose an empty or new folder")
+            cls = None
+        else:
+            if seed is not None:
+                b2.seed(int(seed))
+            self._device = runtime_device
+            cls = _codeobj_class(self.codegen)
         n, nc = self.name, self.n_classes
-        self._device = runtime_device
-        self.clock = b2.Clock(dt=p.dt * b2.second, name=f"{n}_clock")
-        self.sample_clock = b2.Clock(dt=p.sample_duration * b2.second, name=f"{n}_sample_clock")
-        kw = dict(clock=self.clock, codeobj_class=cls)
         objects = []
-        with active_device(runtime_device):
+        with active_device(self._device):
+            self.clock = b2.Clock(dt=p.dt * b2.second, name=f"{n}_clock")
+            self.sample_clock = b2.Clock(dt=p.sample_duration * b2.second,
+                                         name=f"{n}_sample_clock")
+            kw = dict(clock=self.clock, codeobj_class=cls)
             # -- neurons
             m_in = _model.input_model(p)
-            self._stim_values = np.zeros((self.chunk, self.n_in + nc), dtype=np.float64)
+            # one row per sample: intensities of the data and label neurons, then the learning
+            # column (1: a training sample)
+            self._learn_col = self.n_in + nc
+            self._stim_values = np.zeros((self.chunk, self.n_in + nc + 1), dtype=np.float64)
             self._stim = b2.TimedArray(self._stim_values, dt=p.sample_duration * b2.second,
                                        name=f"{n}_stim")
             # the TimedArray reads this very buffer: it is filled in place for every chunk
-            assert self._stim.values is self._stim_values or np.shares_memory(
+            # (runtime; standalone: passed as a run argument)
+            assert standalone or self._stim.values is self._stim_values or np.shares_memory(
                 self._stim.values, self._stim_values)
+            table = {"stim": self._stim, "learn_col": self._learn_col}
             self.inputs = b2.NeuronGroup(self.n_in + nc, m_in.equations, threshold=m_in.threshold,
                                          reset=m_in.reset, refractory=m_in.refractory,
                                          method=m_in.method,
@@ -206,7 +262,7 @@ class ERBPNetwork:
             n_units = sum(self.hidden) + nc
             self.units = b2.NeuronGroup(n_units, m_u.equations, threshold=m_u.threshold,
                                         reset=m_u.reset, refractory=m_u.refractory,
-                                        method=m_u.method, namespace=dict(m_u.namespace),
+                                        method=m_u.method, namespace={**m_u.namespace, **table},
                                         name=f"{n}_units", **kw)
             lo, hi = p.box
             self.units.b_lo = lo * b2.volt
@@ -214,7 +270,8 @@ class ERBPNetwork:
             m_e = _model.error_model(p)
             self.errors = b2.NeuronGroup(2 * nc, m_e.equations, threshold=m_e.threshold,
                                          reset=m_e.reset, refractory=False, method=m_e.method,
-                                         namespace=dict(m_e.namespace), name=f"{n}_error", **kw)
+                                         namespace={**m_e.namespace, **table},
+                                         name=f"{n}_error", **kw)
             objects += [self.inputs, self.units, self.errors]
             # -- layer offsets inside units
             self.offsets = np.cumsum([0] + self.hidden + [nc])
@@ -286,7 +343,8 @@ class ERBPNetwork:
             if p.algorithm == "erbp" and p.noise_rate > 0 and p.noise_weight > 0:
                 self.noise = b2.PoissonInput(self.units, "v", N=1, rate=p.noise_rate * b2.Hz,
                                              weight=_model.noise_weight_expr(p))
-                self.noise.codeobj_class = cls  # runs on the units' clock
+                if cls is not None:
+                    self.noise.codeobj_class = cls  # runs on the units' clock
                 objects.append(self.noise)
             # -- sample start: load the sample and clear the state of every group
             sk = dict(clock=self.sample_clock, when="start", codeobj_class=cls)
@@ -301,17 +359,31 @@ class ERBPNetwork:
                                            codeobj_class=cls, name=f"{n}_readout")
             objects.append(self.readout)
             self.net = b2.Network(*objects, name=f"{n}_network")
+            if standalone:
+                # every run of the program seeds its generator from this file (written before
+                # each run), so that runs differ and a seed reproduces them
+                self._device.insert_code(
+                    "before_network_run",
+                    '{std::ifstream _pg_f("pulsegated_seed.txt"); unsigned long _pg_s; '
+                    'if (_pg_f >> _pg_s) brian::_random_generators[0].seed(_pg_s);}')
+                with _quiet_order_note():
+                    self.net.run(self.chunk * p.sample_duration * b2.second, namespace={})
+                with _make_jobs(self.make_jobs):
+                    self._device.build(directory=self.directory, compile=True, run=False,
+                                       with_output=False)
+            self._built = True
 
     # ------------------------------------------------------------------------------ weights
     def weights(self) -> list[np.ndarray]:
         """Current forward weights, ``W[l]`` of shape ``(n_l, n_{l+1})`` (float64 copies)."""
         out = []
-        w = np.asarray(self.w_in.w_[:])
+        w = self._w_values[0] if self.device == "cpp_standalone" else np.asarray(self.w_in.w_[:])
         W = np.zeros((self.n_in, self.hidden[0] if self.hidden else self.n_classes))
         W[self._idx_in] = w
         out.append(W)
         if self.w_units is not None:
-            wu = np.asarray(self.w_units.w_[:])
+            wu = (self._w_values[1] if self.device == "cpp_standalone"
+                  else np.asarray(self.w_units.w_[:]))
             start = 0
             for layer, (ii, jj) in enumerate(self._idx_units, start=1):
                 a = self.offsets[layer] - self.offsets[layer - 1]
@@ -329,11 +401,18 @@ class ERBPNetwork:
         expect = [(a, b) for a, b in zip([self.n_in] + self.hidden, self.hidden + [self.n_classes])]
         if [w.shape for w in weights] != expect:
             raise UsageError(f"weights must have shapes {expect}, got {[w.shape for w in weights]}")
-        self.w_in.w_[:] = weights[0][self._idx_in]
+        values = [weights[0][self._idx_in]]
         if self.w_units is not None:
-            self.w_units.w_[:] = np.concatenate(
+            values.append(np.concatenate(
                 [weights[layer][ii - self.offsets[layer - 1], jj - self.offsets[layer]]
-                 for layer, (ii, jj) in enumerate(self._idx_units, start=1)])
+                 for layer, (ii, jj) in enumerate(self._idx_units, start=1)]))
+        if self.device == "cpp_standalone":
+            self._w_values = [v.copy() for v in values]  # given to the next run
+            if getattr(self, "_built", False):
+                return
+        self.w_in.w_[:] = values[0]
+        if self.w_units is not None:
+            self.w_units.w_[:] = values[1]
 
     # ------------------------------------------------------------------------------ running
     def run_samples(self, X, labels=None, train: bool = False) -> ChunkResult:
@@ -388,38 +467,74 @@ class ERBPNetwork:
         from pulsegated.backends.brian2.builder import active_device
 
         p, nc, n = self.params, self.n_classes, len(X)
+        standalone = self.device == "cpp_standalone"
         self._stim_values[:] = 0.0
         self._stim_values[:n, :self.n_in] = X
         if train:
             self._stim_values[np.arange(n), self.n_in + labels] = p.label_intensity
-        self.units.learning = 1.0 if train else 0.0
-        for obj in self.error_objects:
-            obj.active = bool(train)
-        before = self.readout.nsmp.shape[1]
-        self.inputs.chunk_start = self.net.t  # rows of the table count from the chunk's start
+            self._stim_values[:n, self._learn_col] = 1.0
         t0 = time.perf_counter()
-        with active_device(self._device), _quiet_order_note():
-            self.net.run(n * p.sample_duration * b2.second, namespace={})
+        if standalone:
+            # the program runs a whole table; rows past n are blank test samples (no spikes in,
+            # no learning) whose counts are dropped
+            self._run_program()
+            before = 0
+        else:
+            for obj in self.error_objects:
+                obj.active = bool(train)
+            before = self.readout.nsmp.shape[1]
+            # rows of the table count from the chunk's start
+            for group in (self.inputs, self.units, self.errors):
+                group.chunk_start = self.net.t
+            with active_device(self._device), _quiet_order_note():
+                self.net.run(n * p.sample_duration * b2.second, namespace={})
         seconds = time.perf_counter() - t0
+        self.runs += 1
         if self.compile_seconds is None:
             self.compile_seconds = seconds
         self.samples_run += n
         rec = np.asarray(self.readout.nsmp[:, before:before + n]).T.astype(np.int64)
-        last = np.asarray(self.units.nsmp[self.pred_slice]).astype(np.int64)
+        if standalone and n < self.chunk:
+            last = np.asarray(self.readout.nsmp[:, n]).astype(np.int64)
+        else:
+            last = np.asarray(self.units.nsmp[self.pred_slice]).astype(np.int64)
         counts = np.vstack([rec[1:], last[None, :]]) if n else rec
-        # spike counters: read as int64 and cleared (int32 in Brian2; a chunk cannot overflow it)
+        # spike counters: read as int64 (int32 in Brian2; a chunk cannot overflow it); the
+        # runtime clears them, a standalone run starts from 0
         nin = np.asarray(self.inputs.nspk[:]).astype(np.int64)
         nu = np.asarray(self.units.nspk[:]).astype(np.int64)
         ne = np.asarray(self.errors.nspk[:]).astype(np.int64)
-        self.inputs.nspk = 0
-        self.units.nspk = 0
-        self.errors.nspk = 0
+        if not standalone:
+            self.inputs.nspk = 0
+            self.units.nspk = 0
+            self.errors.nspk = 0
         hidden = [int(nu[self.offsets[l]:self.offsets[l + 1]].sum())
                   for l in range(len(self.hidden))]
         spikes = {"data": int(nin[:self.n_in].sum()), "label": int(nin[self.n_in:].sum()),
                   "hidden": int(sum(hidden)), "prediction": int(nu[self.pred_slice].sum()),
                   "error+": int(ne[:nc].sum()), "error-": int(ne[nc:].sum())}
         return ChunkResult(counts, spikes, hidden, seconds)
+
+    def _run_program(self) -> None:
+        """One run of the compiled standalone program over the whole table, from the current
+        weights; reads the weights it ends with."""
+        path = os.path.join(self.directory, "pulsegated_seed.txt")
+        if self.seed is None:
+            value = int(np.random.SeedSequence().generate_state(1, np.uint32)[0])
+        else:
+            value = int(np.random.SeedSequence([self.seed, self.runs])
+                        .generate_state(1, np.uint32)[0])
+        with open(path, "w") as f:
+            f.write(f"{value}\n")
+        from brian2 import volt
+        run_args = {self._stim: self._stim_values.copy(), self.w_in.w: self._w_values[0] * volt}
+        if self.w_units is not None:
+            run_args[self.w_units.w] = self._w_values[1] * volt
+        self._device.run(run_args=run_args, with_output=False)
+        # the run arguments written into the project (one file per value array)
+        self._device.delete(code=False, data=False, run_args=True, directory=False)
+        self._w_values = [np.asarray(self.w_in.w_[:]).copy()] + (
+            [np.asarray(self.w_units.w_[:]).copy()] if self.w_units is not None else [])
 
     # ------------------------------------------------------------------------------ info
     @property

@@ -69,8 +69,13 @@ class ERBPConfig:
     bits : int or None
         8: weights stochastically rounded to 256 levels after every update.
     codegen : {"cython", "numpy"}
+        Code generation of the runtime device.
+    device : {"runtime", "cpp_standalone"}
+        ``cpp_standalone``: the network is compiled once into a C++ program (in
+        ``<out>/standalone``, or a temporary folder without ``out``) that runs every chunk,
+        several times faster than the runtime device.
     chunk : int
-        Samples per Brian2 run.
+        Samples per Brian2 run (per run of the standalone program).
     eval_test : int or None
         Test on the first ``eval_test`` test images after every epoch (None: all 10 000).
     out : str or None
@@ -94,6 +99,7 @@ class ERBPConfig:
     dt: float = 1e-4
     bits: int | None = None
     codegen: str = "cython"
+    device: str = "runtime"
     chunk: int = 100
     eval_test: int | None = None
     out: str | None = None
@@ -129,6 +135,9 @@ class ERBPConfig:
             raise UsageError(f"{n('seed')} must be a non-negative integer, got {self.seed!r}")
         if self.codegen not in ("cython", "numpy"):
             raise UsageError(f"{n('codegen')} must be cython or numpy, got {self.codegen!r}")
+        if self.device not in ("runtime", "cpp_standalone"):
+            raise UsageError(f"{n('device')} must be runtime or cpp_standalone, got "
+                             f"{self.device!r}")
         if self.resume and not self.out:
             raise UsageError(f"{n('resume')} needs {n('out')}")
         if self.overwrite and not self.out:
@@ -292,7 +301,10 @@ class ERBPTrainer:
         self.G = G0
         t0 = time.perf_counter()
         self.net = ERBPNetwork(W0, G0, self.params, codegen=c.codegen, chunk=c.chunk,
-                               seed=(int(c.seed) * 1_000_003 + self.samples) % 2**32)
+                               seed=(int(c.seed) * 1_000_003 + self.samples) % 2**32,
+                               device=c.device,
+                               directory=(Path(c.out) / "standalone"
+                                          if c.out and c.device == "cpp_standalone" else None))
         self.build_seconds = time.perf_counter() - t0
         self._write_run_info(resumed=ck is not None)
 

@@ -137,8 +137,7 @@ def erbp_args(args):
 
     if args.backend not in (None, "brian2"):
         raise UsageError(f"--backend {args.backend}: eRBP runs on brian2 only")
-    for flag, value, default in (("--device", args.device, None),
-                                 ("--threshold", args.threshold, None),
+    for flag, value, default in (("--threshold", args.threshold, None),
                                  ("--eval-train", args.eval_train, 10000),
                                  ("--variant", args.variant, None)):
         if value != default:
@@ -148,7 +147,8 @@ def erbp_args(args):
         max_samples=args.max_samples, seed=args.seed, dt=0.1 if args.dt is None else args.dt,
         bits=args.bits, eta=6e-4 if args.eta is None else args.eta, eval_test=args.eval_test,
         out=args.checkpoint_dir, resume=args.resume, overwrite=args.overwrite,
-        checkpoint_every=5000, codegen="cython", chunk=100, data_dir=args.data_dir,
+        checkpoint_every=5000, codegen="cython", device=args.device or "runtime",
+        chunk=1000 if args.device == "cpp_standalone" else 100, data_dir=args.data_dir,
         reference=False, json=args.json)
 
 

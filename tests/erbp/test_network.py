@@ -14,6 +14,8 @@ from pulsegated.erbp.network import ERBPNetwork  # noqa: E402
 from pulsegated.erbp.params import ERBPParams  # noqa: E402
 from pulsegated.erbp.weights import levels_grid  # noqa: E402
 
+# the numpy target (no compilation) for the circuits below; the rule itself runs on both
+CODEGEN = "numpy"
 # short samples, 1 ms steps: small and fast; the rule does not depend on these
 SHORT = dict(dt=1e-3, sample_duration=0.1, learn_off=0.02)
 
@@ -91,7 +93,7 @@ def test_rule_on_a_three_neuron_circuit_matches_the_rule_by_hand(codegen):
 
 def test_no_learning_at_test_time_and_label_silent():
     p = ERBPParams(algorithm="erbp", eta=0.05, **SHORT)
-    net = ERBPNetwork([np.array([[0.3], [0.2]])], np.zeros((1, 1)), p, chunk=2, seed=3,
+    net = ERBPNetwork([np.array([[0.3], [0.2]])], np.zeros((1, 1)), p, codegen=CODEGEN, chunk=2, seed=3,
                       name="testmode")
     r = net.run_samples(np.ones((2, 2)), train=False)
     np.testing.assert_array_equal(net.weights()[0], [[0.3], [0.2]])
@@ -105,7 +107,7 @@ def test_error_neurons_are_sigma_delta_counters():
     p = ERBPParams(algorithm="erbp", eta=0.0, **SHORT)
     # 2 classes; strong weights from 2 data neurons onto prediction 1 only
     W = np.array([[0.0, 0.6], [0.0, 0.6]])
-    net = ERBPNetwork([W], np.zeros((1, 2)), p, chunk=4, seed=5, name="sigmadelta")
+    net = ERBPNetwork([W], np.zeros((1, 2)), p, codegen=CODEGEN, chunk=4, seed=5, name="sigmadelta")
     s_in = _spikes(net, net.inputs, "in")
     s_u = _spikes(net, net.units, "u")
     s_e = _spikes(net, net.errors, "e")
@@ -148,7 +150,7 @@ def test_blank_out_transmits_with_probability_p_and_learns_only_on_transmitted_s
     rng = np.random.default_rng(0)
     W = [np.full((1, K), 0.02), np.zeros((K, 2))]
     G = np.column_stack([np.ones(K), -np.ones(K)]) * 0.5  # mean-centred over 2 classes
-    net = ERBPNetwork(W, G, p, chunk=2, seed=7, name="blankout")
+    net = ERBPNetwork(W, G, p, codegen=CODEGEN, chunk=2, seed=7, name="blankout")
     spk = _spikes(net, net.inputs, "in")
     Ib = _monitor(net, net.units, ["I", "U"], "before_synapses", "before")
     Ia = _monitor(net, net.units, "I", "after_synapses", "after")
@@ -181,7 +183,7 @@ def test_eight_bit_weights_stay_on_256_levels():
     p = ERBPParams(algorithm="erbp", eta=0.05, bits=8, weight_max=1.0, **SHORT)
     lo, step = levels_grid(256, 1.0)
     W0 = [lo + step * np.array([[150.0, 100.0], [120.0, 90.0], [130.0, 140.0]])]
-    net = ERBPNetwork(W0, np.zeros((1, 2)), p, chunk=4, seed=2, name="eightbit")
+    net = ERBPNetwork(W0, np.zeros((1, 2)), p, codegen=CODEGEN, chunk=4, seed=2, name="eightbit")
     net.run_samples(np.ones((4, 3)), labels=np.array([0, 1, 0, 1]), train=True)
     W = net.weights()[0]
     k = (W - lo) / step
@@ -199,7 +201,7 @@ def test_refractory_is_rounded_up_to_whole_steps():
     assert ERBPParams(dt=1e-3).input_refractory_steps == 4
     # a prediction neuron driven far above threshold fires every 4th step at dt 1 ms
     p = ERBPParams(algorithm="erbp", eta=0.0, noise_rate=0.0, **SHORT)
-    net = ERBPNetwork([np.array([[5.0]])], np.zeros((1, 1)), p, chunk=2, seed=4, name="refr")
+    net = ERBPNetwork([np.array([[5.0]])], np.zeros((1, 1)), p, codegen=CODEGEN, chunk=2, seed=4, name="refr")
     s = _spikes(net, net.units, "u")
     net.run_samples(np.ones((2, 1)), train=False)
     steps = _steps(s, net)
@@ -216,7 +218,7 @@ def test_error_spike_moves_the_prediction_dendrite_by_output_dendrite_weight(w_o
     p = ERBPParams(algorithm="erbp", eta=0.0, output_dendrite_weight=w_out, **SHORT)
     assert p.out_dendrite == expect
     W = np.array([[0.0, 0.6], [0.0, 0.6]])  # prediction 1 busy: error-1 and error+0 fire
-    net = ERBPNetwork([W], np.zeros((1, 2)), p, chunk=2, seed=6, name=f"wout{int(expect * 100)}")
+    net = ERBPNetwork([W], np.zeros((1, 2)), p, codegen=CODEGEN, chunk=2, seed=6, name=f"wout{int(expect * 100)}")
     s_e = _spikes(net, net.errors, "e")
     Ub = _monitor(net, net.units, "U", "before_synapses", "Ub")
     Ua = _monitor(net, net.units, "U", "after_synapses", "Ua")
@@ -240,7 +242,7 @@ def test_error_spike_moves_hidden_dendrites_by_plus_minus_G():
     G = np.array([[0.11, -0.11], [-0.23, 0.23], [0.37, -0.37]])  # mean-centred rows
     # 2 data neurons drive hidden 0..2 weakly and hidden -> prediction 1 strongly
     W = [np.full((2, 3), 0.4), np.array([[0.0, 0.5]] * 3)]
-    net = ERBPNetwork(W, G, p, chunk=2, seed=8, name="gsign")
+    net = ERBPNetwork(W, G, p, codegen=CODEGEN, chunk=2, seed=8, name="gsign")
     s_e = _spikes(net, net.errors, "e")
     Ub = _monitor(net, net.units, "U", "before_synapses", "Ub")
     Ua = _monitor(net, net.units, "U", "after_synapses", "Ua")

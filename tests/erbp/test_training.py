@@ -69,7 +69,8 @@ def test_balanced_order_and_readout():
 
 def _small(tmp_path, **kw):
     base = dict(dataset="builtin", hidden=(20,), epochs=2, max_samples=20, dt=1e-3,
-                eval_test=10, chunk=10, checkpoint_every=10, out=str(tmp_path / "run"))
+                eval_test=10, chunk=10, checkpoint_every=10, codegen="numpy",
+                out=str(tmp_path / "run"))
     base.update(kw)
     return ERBPConfig(**base)
 

@@ -29,7 +29,7 @@ def recorded():
     p = ERBPParams(dt=1e-3, sample_duration=0.1, learn_off=0.02, boxcar=BOX)
     W = init_forward([30, 8, 3], rng, 3.0)
     G = feedback_matrix(8, 3, rng)
-    net = ERBPNetwork(W, G, p, chunk=2, seed=5, name="plot_erbp")
+    net = ERBPNetwork(W, G, p, codegen="numpy", chunk=2, seed=5, name="plot_erbp")
     n_objects = net.n_objects
     x = (rng.random(30) < 0.5).astype(float)
     w0 = net.weights()

@@ -23,6 +23,8 @@ def _erbp_config(argv):
      ["--algorithm", "perbp", "--hidden", "200", "--hidden", "200", "--dataset", "builtin",
       "--epochs", "3", "--seed", "4", "--dt", "1", "--eta", "2e-4", "--bits", "8",
       "--max-samples", "500", "--eval-test", "100", "--out", "runs/x"]),
+    (["--algorithm", "erbp", "--device", "cpp_standalone", "--dataset", "builtin"],
+     ["--device", "cpp_standalone", "--chunk", "1000", "--dataset", "builtin"]),
 ])
 def test_train_flags_make_the_erbp_config(train, erbp):
     mapped = erbp_cli.config_from_args(train_cli.erbp_args(_train_args(train)))
@@ -35,6 +37,7 @@ def test_train_flags_make_the_erbp_config(train, erbp):
     (["--dt", "1"], "--dt applies to --algorithm erbp or perbp, not nbp"),
     (["--bits", "8"], "--bits applies to --algorithm erbp or perbp"),
     (["--hidden", "100", "--hidden", "50"], "the nBP circuit has one hidden layer"),
+    (["--algorithm", "erbp", "--device", "gpu"], "--device must be runtime or cpp_standalone"),
 ])
 def test_flags_of_the_other_algorithm_are_refused(argv, message, capsys):
     assert main(["train", *argv]) == 2

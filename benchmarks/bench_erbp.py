@@ -14,6 +14,7 @@ over the runtime device at the same dt, measured in the same run.
 
 import argparse
 import gc
+import tempfile
 import time
 
 import numpy as np
@@ -58,7 +59,6 @@ def main():
     print(f"{'device':>15}{'dt ms':>6}{'build s':>9}{'warm-up s':>11}{'train ms/sample':>17}"
           f"{'test ms/sample':>16}{'min/epoch':>11}{'x target':>10}{'speed-up':>10}")
     runtime_speed = {}
-    import tempfile
     for device, dt in [(d, dt) for dt in args.dt or [0.1, 1.0]
                        for d in args.device or ["runtime", "cpp_standalone"]]:
         rng = np.random.default_rng(1)

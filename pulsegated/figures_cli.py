@@ -26,9 +26,8 @@ def add_arguments(p) -> None:
 
 
 def run(args) -> int:
-    from pulsegated.reproduce import run_jobs, select_jobs
-
     from pulsegated.errors import UsageError
+    from pulsegated.reproduce import run_jobs, select_jobs
 
     jobs = select_jobs(args.only)
     parallel = args.jobs if args.jobs is not None else (2 if args.fast else 1)

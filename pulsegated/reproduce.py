@@ -233,7 +233,7 @@ def run_jobs(jobs, out=".", fast: bool = False, echo=print, parallel: int = 1) -
     from concurrent.futures import ThreadPoolExecutor
 
     if isinstance(parallel, bool) or not isinstance(parallel, int) or parallel < 1:
-        raise UsageError(f"--jobs must be a positive integer, got {parallel!r}")
+        raise UsageError(f"parallel must be a positive integer, got {parallel!r}")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "figures").mkdir(exist_ok=True)

@@ -19,7 +19,8 @@ HELP = ("train event-driven random backpropagation (eRBP / peRBP) spiking networ
 #: ERBPConfig field -> the flag that sets it (messages name the flags the user wrote)
 FLAGS = {"algorithm": "--algorithm", "hidden": "--hidden", "dataset": "--dataset",
          "epochs": "--epochs", "max_samples": "--max-samples", "seed": "--seed", "dt": "--dt",
-         "bits": "--bits", "codegen": "--codegen", "device": "--device", "chunk": "--chunk", "eval_test": "--eval-test",
+         "bits": "--bits", "codegen": "--codegen", "device": "--device", "chunk": "--chunk",
+         "eval_test": "--eval-test",
          "out": "--out", "resume": "--resume", "overwrite": "--overwrite",
          "data_dir": "--data-dir", "checkpoint_every": "--checkpoint-every", "eta": "--eta"}
 
@@ -81,7 +82,7 @@ def config_from_args(args):
     return ERBPConfig(algorithm=args.algorithm, hidden=hidden, dataset=args.dataset,
                       epochs=args.epochs, max_samples=args.max_samples, seed=args.seed,
                       dt=args.dt * 1e-3, bits=args.bits, codegen=args.codegen,
-                      device=getattr(args, "device", "runtime"), chunk=args.chunk,
+                      device=args.device, chunk=args.chunk,
                       eval_test=args.eval_test, out=args.out, resume=args.resume,
                       overwrite=args.overwrite, data_dir=args.data_dir,
                       checkpoint_every=args.checkpoint_every,

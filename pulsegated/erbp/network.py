@@ -41,7 +41,8 @@ per-step cost is the Python loop over about twenty code objects (``benchmarks/be
 
 Isolation: every object has the network's own clocks (``dt`` and one tick per sample), an
 explicit namespace and its own code-generation target (``codeobj_class``); Brian2's global
-device, ``defaultclock`` and ``prefs`` are never changed.  A ``seed`` calls ``brian2.seed`` (the
+device, ``defaultclock`` and ``prefs`` are never changed (a standalone build makes its own
+device active only while it builds).  On the runtime device a ``seed`` calls ``brian2.seed`` (the
 generator Brian2's ``rand()`` draws from) once, when the network is built.
 """
 
@@ -377,13 +378,13 @@ class ERBPNetwork:
     def weights(self) -> list[np.ndarray]:
         """Current forward weights, ``W[l]`` of shape ``(n_l, n_{l+1})`` (float64 copies)."""
         out = []
-        w = self._w_values[0] if self.device == "cpp_standalone" else np.asarray(self.w_in.w_[:])
+        values = self._w_values if self.device == "cpp_standalone" else self._read_synapses()
+        w = values[0]
         W = np.zeros((self.n_in, self.hidden[0] if self.hidden else self.n_classes))
         W[self._idx_in] = w
         out.append(W)
         if self.w_units is not None:
-            wu = (self._w_values[1] if self.device == "cpp_standalone"
-                  else np.asarray(self.w_units.w_[:]))
+            wu = values[1]
             start = 0
             for layer, (ii, jj) in enumerate(self._idx_units, start=1):
                 a = self.offsets[layer] - self.offsets[layer - 1]
@@ -527,14 +528,18 @@ class ERBPNetwork:
         with open(path, "w") as f:
             f.write(f"{value}\n")
         from brian2 import volt
-        run_args = {self._stim: self._stim_values.copy(), self.w_in.w: self._w_values[0] * volt}
+        run_args = {self._stim: self._stim_values, self.w_in.w: self._w_values[0] * volt}
         if self.w_units is not None:
             run_args[self.w_units.w] = self._w_values[1] * volt
         self._device.run(run_args=run_args, with_output=False)
         # the run arguments written into the project (one file per value array)
         self._device.delete(code=False, data=False, run_args=True, directory=False)
-        self._w_values = [np.asarray(self.w_in.w_[:]).copy()] + (
-            [np.asarray(self.w_units.w_[:]).copy()] if self.w_units is not None else [])
+        self._w_values = self._read_synapses()
+
+    def _read_synapses(self) -> list[np.ndarray]:
+        """Per-synapse weights of ``w_in`` (and ``w_units``) as the device holds them (copies)."""
+        return [np.array(self.w_in.w_[:])] + (
+            [np.array(self.w_units.w_[:])] if self.w_units is not None else [])
 
     # ------------------------------------------------------------------------------ info
     @property

@@ -132,6 +132,11 @@ JOBS = (
               "field), rasters", _LINEAR,
               _GRADED + ("--only", "linear-map", "--cycles", "300"),
               _GRADED + ("--only", "linear-map", "--cycles", "12")),
+    FigureJob("graded-linear-map-chip", "graded backprop learns a linear map on Loihi integer "
+              "arithmetic, beside the mean field (3 seeds)",
+              ("figures/graded_bp_weights_chip.png", "results/graded_bp_linear_map_chip.json"),
+              _GRADED + ("--only", "linear-map-chip", "--cycles", "300"),
+              _GRADED + ("--only", "linear-map-chip", "--cycles", "20")),
     FigureJob("graded-xor", "graded backprop learns XOR (mean field, 10 seeds)",
               ("figures/graded_bp_xor.png", "results/graded_bp_xor.json"),
               _GRADED + ("--only", "xor", "--xor-cycles", "1500"),

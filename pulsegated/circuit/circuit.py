@@ -93,7 +93,7 @@ class Circuit:
     def connect(self, pre: str, post: str, pattern: str, weight, delay: int = 0,
                 plasticity=None, name: str | None = None, sign: int = 1,
                 copy_of: str | None = None, target: str | None = None,
-                weight_exp: int | None = None) -> Connection:
+                weight_exp: int | None = None, sign_mode: str | None = None) -> Connection:
         """Add a connection (validated at once against what the circuit already holds).
 
         The arguments are the fields of :class:`Connection`.
@@ -110,7 +110,7 @@ class Circuit:
             weight = weight.copy()
             weight.setflags(write=False)
         conn = Connection(pre, post, pattern, weight, delay, plasticity, name, sign, copy_of,
-                          target, weight_exp)
+                          target, weight_exp, sign_mode)
         self._validate_connection(conn)
         self.connections[name] = conn
         return conn
@@ -186,7 +186,7 @@ class Circuit:
             conn = self.connections[conn]
         owner = f"connection {conn.name!r} ({conn.pre} -> {conn.post})"
         return _weights.connection_registers(self.synapse_values(conn), conn.weight_exp,
-                                             conn.plastic, owner)
+                                             conn.plastic, owner, conn.sign_mode)
 
     def effective_weight_matrix(self, conn: Connection | str) -> np.ndarray:
         """Dense matrix of the weights a spike delivers, in the description's units.
@@ -227,6 +227,14 @@ class Circuit:
         check_int(owner, "delay", c.delay, 0)
         if c.sign not in (-1, 1):
             raise CircuitError(f"{owner}: sign must be +1 or -1")
+        if c.sign_mode is not None:
+            if c.sign_mode not in _weights.SIGN_MODES:
+                raise CircuitError(f"{owner}: sign_mode must be one of "
+                                   f"{', '.join(_weights.SIGN_MODES)} or None, got "
+                                   f"{c.sign_mode!r}")
+            if c.weight_exp is None or c.plastic:
+                raise CircuitError(f"{owner}: sign_mode applies to static connections whose "
+                                   f"weights are mantissas (weight_exp set)")
         w = np.asarray(c.weight)
         if (w.dtype == object or not np.issubdtype(w.dtype, np.number)
                 or np.issubdtype(w.dtype, np.complexfloating)):

@@ -57,6 +57,12 @@ class Connection:
         * Plastic connections: ``weight`` is always the mantissa (even, -256..254: the mixed
           mode) and None means 0.  Learning changes the mantissa; with a negative exponent it
           moves in steps finer than the effective weight's.
+    sign_mode : {"excitatory", "inhibitory", "mixed"} or None
+        Loihi populations with ``weight_exp`` set: the sign mode of the mantissas, fixed
+        whatever the initial weights (None: the mode the weights need, mixed for plastic
+        connections).  Set it on a connection whose weights the host rewrites between runs
+        (``LoihiSimulator.set_weights``), so that weights of its sign still fit when all of the
+        initial ones are 0.
     """
 
     pre: str
@@ -70,6 +76,7 @@ class Connection:
     copy_of: str | None = None
     target: str | None = None
     weight_exp: int | None = None
+    sign_mode: str | None = None
 
     @property
     def plastic(self) -> bool:

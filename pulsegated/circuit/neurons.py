@@ -136,7 +136,7 @@ class LoihiCompartment(NeuronModel):
                 raise CircuitError(f"{owner}: plastic mixed-sign weights must be even integers")
         elif c.weight_exp is not None:
             try:
-                _weights.mantissa_registers(w, c.weight_exp, owner)
+                _weights.mantissa_registers(w, c.weight_exp, owner, c.sign_mode)
             except _weights.WeightError as e:
                 raise CircuitError(str(e)) from None
 

@@ -228,11 +228,13 @@ def quantize_float(weights, owner: str) -> Quantized:
     return best
 
 
-def connection_registers(weights, weight_exp: int | None, plastic: bool, owner: str) -> Quantized:
+def connection_registers(weights, weight_exp: int | None, plastic: bool, owner: str,
+                         sign_mode: str | None = None) -> Quantized:
     """Registers of a connection's weights onto Loihi compartments (one entry per synapse).
 
     * plastic: the weights are mixed-mode mantissas, exponent ``weight_exp`` (None: 0);
-    * ``weight_exp`` given: the weights are mantissas (:func:`mantissa_registers`);
+    * ``weight_exp`` given: the weights are mantissas (:func:`mantissa_registers`), in
+      ``sign_mode`` when given;
     * integer weights: threshold units held exactly (:func:`exact_registers`);
     * float weights: threshold units, quantized (:func:`quantize_float`).
     """
@@ -240,7 +242,7 @@ def connection_registers(weights, weight_exp: int | None, plastic: bool, owner: 
     if plastic:
         return mantissa_registers(w, 0 if weight_exp is None else weight_exp, owner, "mixed")
     if weight_exp is not None:
-        return mantissa_registers(w, weight_exp, owner)
+        return mantissa_registers(w, weight_exp, owner, sign_mode)
     if np.issubdtype(w.dtype, np.integer):
         return exact_registers(w, owner)
     return quantize_float(w, owner)

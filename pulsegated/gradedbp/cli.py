@@ -8,7 +8,8 @@ import sys
 from pulsegated.errors import UsageError
 
 HELP = ("graded pulse-gated backpropagation: graded spiking populations learn a linear map or "
-        "XOR with a ReLU hidden layer (mean field, or spiking in Brian2 with --spiking)")
+        "XOR with a ReLU hidden layer (mean field, or spiking in Brian2 with --spiking, or the "
+        "linear map on Loihi integer arithmetic with --loihi)")
 
 TASKS = ("linear-map", "xor")
 
@@ -21,13 +22,18 @@ def add_arguments(p) -> None:
     p.add_argument("--hidden", type=int, default=4, help="with --task xor: hidden ReLU units")
     p.add_argument("--spiking", action="store_true",
                    help="run the spiking circuit in Brian2 (default: its mean field)")
+    p.add_argument("--loihi", action="store_true",
+                   help="with --task linear-map: run the circuit on the Loihi backend's integer "
+                        "arithmetic (chip compartments; windows written to the bias registers "
+                        "and the weight updates applied in integers by the host)")
     p.add_argument("--seed", type=int, default=0, help="seed of inputs, initial weights, network")
     p.add_argument("--cycles", type=int, default=None,
                    help="learning cycles, one input each (default: 300 for the linear map, "
                         "1500 for XOR)")
     p.add_argument("--eta", type=float, default=0.8,
                    help="learning rate per cycle (the rule is W += eta (t - o) x^T)")
-    p.add_argument("--neurons", type=int, default=100, help="neurons per population")
+    p.add_argument("--neurons", type=int, default=None,
+                   help="neurons per population (default: 100; with --loihi 24 compartments)")
     p.add_argument("--device", choices=("runtime", "cpp_standalone"), default="runtime",
                    help="with --spiking: Brian2 device")
     p.add_argument("--codegen", choices=("numpy", "cython"), default="numpy",
@@ -48,8 +54,19 @@ def _check(args) -> None:
         raise UsageError(f"--cycles must be at least 1, got {args.cycles}")
     if not 0 < args.eta <= 2:
         raise UsageError(f"--eta must lie in (0, 2], got {args.eta}")
-    if not 10 <= args.neurons <= 2000:
-        raise UsageError(f"--neurons must lie in 10..2000, got {args.neurons}")
+    if args.loihi and args.spiking:
+        raise UsageError("--loihi and --spiking are two ways to run the circuit: give one")
+    if args.loihi and args.task != "linear-map":
+        raise UsageError("--loihi runs --task linear-map only")
+    if args.loihi and (args.device != "runtime" or args.codegen != "numpy"
+                       or args.build_dir is not None):
+        raise UsageError("--device, --codegen and --build-dir apply with --spiking only")
+    if args.neurons is None:
+        args.neurons = 24 if args.loihi else 100
+    lo = 2 if args.loihi else 10
+    if not lo <= args.neurons <= (1000 if args.loihi else 2000):
+        raise UsageError(f"--neurons must lie in {lo}..{1000 if args.loihi else 2000}"
+                         f"{' with --loihi' if args.loihi else ''}, got {args.neurons}")
     if not args.spiking and (args.device != "runtime" or args.codegen != "numpy"
                              or args.build_dir is not None):
         raise UsageError("--device, --codegen and --build-dir apply with --spiking only")
@@ -83,6 +100,8 @@ def run(args) -> int:
 
     if args.task == "xor":
         return _run_xor(args, p, mode, options)
+    if args.loihi:
+        mode = "loihi"
 
     def emit(rec):
         if args.json:
@@ -92,8 +111,15 @@ def run(args) -> int:
             print(f"cycle {rec['cycle']:4d}  loss {rec['loss']:.2e}  "
                   f"max |W - A| / max |A| {rec['max_weight_error']:.3f}", flush=True)
 
-    res = learn_linear_map(cycles=args.cycles, p=p, mode=mode, seed=args.seed, callback=emit,
-                           runner_options=options, progress=not args.json and sys.stderr.isatty())
+    if args.loihi:
+        from pulsegated.gradedbp.chip import ChipGradedParams, learn_linear_map_chip
+
+        res = learn_linear_map_chip(cycles=args.cycles, seed=args.seed, callback=emit,
+                                    p=ChipGradedParams(n=args.neurons, eta=args.eta))
+    else:
+        res = learn_linear_map(cycles=args.cycles, p=p, mode=mode, seed=args.seed,
+                               callback=emit, runner_options=options,
+                               progress=not args.json and sys.stderr.isatty())
     if not args.json:
         W = res["W_history"][-1]
         print(f"{mode}: {res['seconds_per_cycle']:.3f} s per cycle; final W (target A):")

@@ -5,6 +5,8 @@ the rasters of many learning cycles and of one cycle.
 ``graded_bp_weights.png``, ``graded_bp_cycles_raster.png``, ``graded_bp_cycle_raster.png`` and
 ``graded_bp_linear_map.json`` (the linear map), and ``graded_bp_xor.png`` and
 ``graded_bp_xor.json`` (XOR with a ReLU hidden layer, mean field, every seed;
+``--only linear-map-chip``: the linear map on Loihi integer arithmetic beside the mean field,
+``graded_bp_weights_chip.png`` and ``graded_bp_linear_map_chip.json``;
 ``--xor-mode spiking --workers 2``: the spiking circuit, ``graded_bp_xor_spiking.*``).
 """
 
@@ -20,7 +22,7 @@ import numpy as np
 from pulsegated.atomic import atomic_open
 from pulsegated.errors import UsageError
 
-__all__ = ["linear_map_figures", "xor_figures"]
+__all__ = ["linear_map_figures", "chip_figures", "xor_figures"]
 
 
 def _summary(res: dict) -> dict:
@@ -29,7 +31,8 @@ def _summary(res: dict) -> dict:
             "final_W": res["W_history"][-1].tolist(),
             "final_max_weight_error": recs[-1]["max_weight_error"],
             "max_weight_error": [r["max_weight_error"] for r in recs],
-            "loss": [r["loss"] for r in recs], "S": res["params"].chain.S}
+            "loss": [r["loss"] for r in recs],
+            "S": getattr(getattr(res["params"], "chain", None), "S", None)}
 
 
 def linear_map_figures(out="figures", results="results", cycles: int = 300, seed: int = 0,
@@ -87,6 +90,61 @@ def linear_map_figures(out="figures", results="results", cycles: int = 300, seed
     with atomic_open(path) as f:
         f.write(json.dumps(summary, indent=1).encode())
     written["results"] = path
+    return written
+
+
+def chip_figures(out="figures", results="results", cycles: int = 300, seeds=(0, 1, 2)) -> dict:
+    """The linear map on Loihi 1 integer arithmetic beside the mean field (same inputs, same
+    initial weights, per seed): ``graded_bp_weights_chip.png`` (the first seed) and
+    ``graded_bp_linear_map_chip.json`` (every seed: the final weights' distance from the target
+    and from the mean field's).
+
+    Returns ``{name: path}`` of the files written.
+    """
+    from dataclasses import asdict
+
+    from pulsegated.gradedbp.chip import ChipGradedParams, learn_linear_map_chip
+    from pulsegated.gradedbp.learn import learn_linear_map
+    from pulsegated.plotting.graded import save_weight_convergence
+
+    if not seeds:
+        raise UsageError("chip_figures needs at least one seed")
+    out, results = Path(out), Path(results)
+    out.mkdir(parents=True, exist_ok=True)
+    results.mkdir(parents=True, exist_ok=True)
+    p = ChipGradedParams()
+    per_seed, written = [], {}
+    for seed in seeds:
+        chip = learn_linear_map_chip(cycles=cycles, p=p, seed=seed)
+        mf = learn_linear_map(cycles=cycles, mode="meanfield", seed=seed)
+        A = chip["A"]
+        scale = float(np.abs(A).max())
+        Wc, Wm = chip["W_history"], mf["W_history"]
+        tail = max(1, min(50, cycles // 4))
+        per_seed.append({
+            "seed": seed, "final_W": Wc[-1].tolist(), "final_W_meanfield": Wm[-1].tolist(),
+            "max_weight_error": float(np.abs(Wc[-1] - A).max() / scale),
+            "max_weight_error_meanfield": float(np.abs(Wm[-1] - A).max() / scale),
+            "max_distance_from_meanfield": float(np.abs(Wc[-1] - Wm[-1]).max() / scale),
+            f"max_error_of_mean_of_last_{tail}": float(
+                np.abs(Wc[-tail:].mean(axis=0) - A).max() / scale),
+            "loss_last_50": float(np.mean([r["loss"] for r in chip["records"][-50:]])),
+            "seconds_per_cycle": chip["seconds_per_cycle"],
+            "stray_spikes": chip["stray_spikes"]})
+        if seed == seeds[0]:
+            written["weights_chip"] = save_weight_convergence(
+                {"Loihi arithmetic": chip, "mean field (float)": mf},
+                out / "graded_bp_weights_chip.png",
+                title=f"y = A x on Loihi integers, host updates (seed {seed})")
+    chip_params = {k: (str(v) if hasattr(v, "dim") else v) for k, v in asdict(p).items()}
+    summary = {"command": f"python -m pulsegated.gradedbp.figures --only linear-map-chip "
+                          f"--cycles {cycles}",
+               "date": time.strftime("%Y-%m-%d"), "cycles": cycles, "params": chip_params,
+               "seeds": per_seed}
+    path = results / "graded_bp_linear_map_chip.json"
+    with atomic_open(path) as f:
+        f.write(json.dumps(summary, indent=1).encode())
+    written["results_chip"] = path
     return written
 
 
@@ -164,8 +222,8 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--no-spiking", action="store_true",
                     help="the linear map on the mean field only (no Brian2 run, no rasters)")
-    ap.add_argument("--only", choices=("linear-map", "xor"), default=None,
-                    help="one task's figures (default: both)")
+    ap.add_argument("--only", choices=("linear-map", "linear-map-chip", "xor"), default=None,
+                    help="one task's figures (default: all three)")
     ap.add_argument("--xor-cycles", type=int, default=1500)
     ap.add_argument("--xor-seeds", type=int, default=10)
     ap.add_argument("--xor-mode", choices=("meanfield", "spiking"), default="meanfield",
@@ -177,6 +235,8 @@ def main(argv=None) -> int:
     if args.only in (None, "linear-map"):
         written.update(linear_map_figures(args.out, args.results, args.cycles, args.seed,
                                           not args.no_spiking))
+    if args.only in (None, "linear-map-chip"):
+        written.update(chip_figures(args.out, args.results, args.cycles))
     if args.only in (None, "xor"):
         written.update(xor_figures(args.out, args.results, tuple(range(args.xor_seeds)),
                                    args.xor_cycles, mode=args.xor_mode, workers=args.workers))

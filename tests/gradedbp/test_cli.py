@@ -31,3 +31,24 @@ def test_graded_bp_xor_cli(capsys):
     assert main(["graded-bp", "--hidden", "3"]) == 2
     assert "--hidden" in capsys.readouterr().err
     assert main(["graded-bp", "--task", "xor", "--hidden", "0"]) == 2
+
+
+def test_graded_bp_loihi_cli(capsys):
+    """--loihi: the linear map on chip integers, the same JSON records (mode "loihi"), the
+    weights on the chip's mantissa grid."""
+    from pulsegated.gradedbp.chip import ChipGradedParams, plastic_exponent
+
+    assert main(["graded-bp", "--loihi", "--cycles", "3", "--json"]) == 0
+    recs = [json.loads(line) for line in capsys.readouterr().out.strip().splitlines()]
+    assert [r["cycle"] for r in recs] == [1, 2, 3]
+    assert {r["mode"] for r in recs} == {"loihi"}
+    p = ChipGradedParams()
+    w = p.unit_weight("x") / 2 ** plastic_exponent(p)
+    M = [[v * w for v in row] for row in recs[-1]["W"]]
+    assert all(abs(m - round(m)) < 1e-6 for row in M for m in row)
+    for flags, word in ((["--loihi", "--spiking"], "--loihi"),
+                        (["--loihi", "--task", "xor"], "--loihi"),
+                        (["--loihi", "--device", "cpp_standalone"], "--spiking"),
+                        (["--loihi", "--neurons", "1"], "--neurons")):
+        assert main(["graded-bp", *flags]) == 2
+        assert word in capsys.readouterr().err

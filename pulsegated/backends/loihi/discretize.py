@@ -57,7 +57,7 @@ def bias_registers(bias_raw: int, owner: str) -> tuple[int, int]:
 
 
 def weight_registers(w: np.ndarray, plastic: bool, owner: str, weight_exp: int | None = None,
-                     with_loss: bool = False) -> dict:
+                     with_loss: bool = False, sign_mode: str | None = None) -> dict:
     """Registers of a connection's weights (one entry per synapse).
 
     Parameters
@@ -71,6 +71,8 @@ def weight_registers(w: np.ndarray, plastic: bool, owner: str, weight_exp: int |
     weight_exp : int or None
     with_loss : bool
         Add the key ``"quantization"`` (see :attr:`ChipProgram.quantization`).
+    sign_mode : str or None
+        The mantissas' sign mode when fixed by the connection (``Connection.sign_mode``).
 
     Returns
     -------
@@ -84,7 +86,7 @@ def weight_registers(w: np.ndarray, plastic: bool, owner: str, weight_exp: int |
         For integer weights that no exponent holds exactly, or mantissas out of range.
     """
     try:
-        q = W.connection_registers(w, weight_exp, plastic, owner)
+        q = W.connection_registers(w, weight_exp, plastic, owner, sign_mode)
     except W.WeightError as e:
         raise R.DiscretizeError(str(e)) from None
     out = {"weightMant": q.mantissa, "weightExp": q.weight_exp, "signMode": q.sign_mode,
@@ -227,7 +229,7 @@ def discretize(circuit: Circuit) -> R.ChipProgram:
         n_pre, n_post = circuit.size_of(c.pre), circuit.size_of(c.post)
         pre0, post0 = pre_index[c.pre], pop_slices[c.post][0]
         regs = weight_registers(circuit.synapse_values(c), c.plastic, owner, c.weight_exp,
-                                with_loss=True)
+                                with_loss=True, sign_mode=c.sign_mode)
         quantization[c.name] = regs.pop("quantization")
         if c.pattern == "all_to_all":
             pre = pre0 + np.arange(n_pre)

@@ -7,7 +7,8 @@ import time
 import numpy as np
 
 from pulsegated.backends.base import CircuitSimulator, check_n_steps, check_sample_data
-from pulsegated.backends.loihi.discretize import discretize
+from pulsegated.backends.loihi.discretize import bias_registers, discretize
+from pulsegated.backends.loihi.registers import DiscretizeError
 from pulsegated.backends.loihi.emulator import Emulator
 from pulsegated.circuit.weights import SIGN_MODES as W_SIGN_MODES
 from pulsegated.circuit.weights import effective_weights
@@ -152,6 +153,10 @@ class LoihiSimulator(CircuitSimulator):
             raise UsageError(f"unknown population {population!r}")
         return self.emulator.spikes(population)
 
+    def clear_spikes(self) -> None:
+        """Forget the spikes recorded so far (:meth:`spikes` then returns the later ones only)."""
+        self.emulator.clear_spikes()
+
     def weights(self, connection: str) -> np.ndarray:
         """Dense (pre, post) effective weights in threshold units: ``floor(M * 2**weight_exp)``."""
         if connection not in self.circuit.connections:
@@ -202,6 +207,42 @@ class LoihiSimulator(CircuitSimulator):
             raise UsageError(f"weight {int(eff[k])} of {connection!r} cannot be held with its "
                              f"exponent {e} and {regs['signMode']} mantissas in [{lo}, {hi}]")
         self.emulator.set_mantissas(start, mant)
+
+    def set_bias(self, population: str, bias) -> None:
+        """Write the bias registers of a population, as the host (or an embedded snip) can between
+        two runs.
+
+        Parameters
+        ----------
+        population : str
+        bias : number or array_like
+            Threshold units, one value for every neuron or one per neuron; each must be a
+            multiple of 1/64 that a 13-bit bias mantissa shifted by 0..7 holds exactly.
+
+        Raises
+        ------
+        UsageError
+            Naming the population and the first value the registers cannot hold.
+        """
+        if population not in self.circuit.populations:
+            raise UsageError(f"unknown population {population!r}")
+        a, b = self.program.pop_slices[population]
+        values = np.broadcast_to(np.asarray(bias, dtype=float), (b - a,)) \
+            if np.ndim(bias) == 0 else np.asarray(bias, dtype=float)
+        if values.shape != (b - a,):
+            raise UsageError(f"bias of {population!r} must be one value or {b - a} values, got "
+                             f"shape {values.shape}")
+        raw = values * 64.0
+        if not np.all(np.isfinite(raw)) or np.any(raw != np.round(raw)):
+            raise UsageError(f"bias of {population!r} must be multiples of 1/64 threshold "
+                             f"units")
+        raw = raw.astype(np.int64)
+        for r in np.unique(raw):
+            try:
+                bias_registers(int(r), population)
+            except DiscretizeError as err:
+                raise UsageError(str(err)) from None
+        self.emulator.bias[a:b] = raw
 
     def mantissas(self, connection: str) -> np.ndarray:
         """Dense (pre, post) stored weight mantissas (what learning changes; the connection's

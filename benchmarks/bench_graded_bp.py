@@ -4,7 +4,8 @@ their mean field, measured in one run, against the network time a cycle covers (
 
     python benchmarks/bench_graded_bp.py [--cycles 10] [--codegen cython] [--standalone]
 
-With ``--standalone`` the linear map also runs on Brian2's ``cpp_standalone`` device (each cycle
+The linear map also runs on the Loihi backend's integer emulator (``pulsegated.gradedbp.chip``:
+a cycle of six 20 ms windows, host-applied updates).  With ``--standalone`` the linear map also runs on Brian2's ``cpp_standalone`` device (each cycle
 one run of the compiled project; compiling takes minutes).
 """
 
@@ -81,11 +82,26 @@ def main():
                                         build_dir=folder)
             rows.append(("linear map 3x3", "standalone", len(c1.populations), first, each,
                          c1.meta["windows"]["period"] * float(p.chain.T), calib))
+    # the linear map on Loihi integer arithmetic (emulator, host-applied updates)
+    from pulsegated.gradedbp.chip import ChipCycleRunner, ChipGradedParams
+    cp = ChipGradedParams()
+    t0 = time.perf_counter()
+    runner = ChipCycleRunner(rng.uniform(-0.2, 0.2, lin.shape), cp, seed=0)
+    runner.prepare()
+    runner.run_cycle(x_lin[0], t_lin[0])
+    first = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    for i in range(1, len(x_lin)):
+        runner.run_cycle(x_lin[i], t_lin[i])
+    each = (time.perf_counter() - t0) / (len(x_lin) - 1)
+    runner.close()
+    rows.append(("linear map 3x3", "loihi integers", len(runner.circuit.populations), first, each,
+                 cp.windows * float(cp.T), 0.0))
     print(f"{'circuit':<16}{'mode':<17}{'pops':>7}{'build+1st':>11}{'s/cycle':>10}"
           f"{'network s/cycle':>17}{'x real time':>13}")
     for name, mode, n_pop, first, each, network, _ in rows:
         print(f"{name:<16}{mode:<17}{n_pop:>7}{first:>10.2f}s{each:>10.3f}{network:>17.3f}"
-              f"{each / network:>12.1f}x")
+              f"{each / network:>12.2f}x")
     for mode in ("meanfield", f"spiking/{args.codegen}"):
         calib = next(r[6] for r in rows if r[1] == mode)
         print(f"calibration of the relay coupling ({mode}): {calib:.1f} s (cached per process)")

@@ -392,6 +392,10 @@ class ChipCycleRunner:
         self.cycle += 1
         return amps
 
+    def prepare(self) -> None:
+        """Compile the emulator's kernel (or load it from the cache) before the first cycle."""
+        self.sim.prepare()
+
     def close(self) -> None:
         self.sim.close()
 

@@ -20,28 +20,33 @@ Brian2 circuit cannot be carried over to one Loihi 1 compartment as they are, an
   threshold (about ``g0 dt / 2`` of the amplitude per unit amplitude): a compression the learnt
   weights absorb.
 * **Learning.**  The graded rule changes a synapse by the product of its presynaptic spikes and
-  the rate of a *third* population, the error unit of its output.  The learning engine pairs a
-  synapse's own pre- and postsynaptic traces with one reward trace per postsynaptic compartment
-  and one sign per rule; the potentiating and depressing error units of one output would need two
-  reward channels of opposite sign per compartment.  So the forward and backward passes run on
-  the chip and the host applies the update in integers: it counts the spikes of ``x`` and of the
-  split errors, forms ``eta (d+ - d-) x^T`` in weight mantissas and rounds it stochastically
-  (seeded), as the chip rounds its own updates, before writing the mantissas back.
+  the rate of a *third* population, the error unit of its output, with the sign of that unit
+  (``d+`` potentiates, ``d-`` depresses).  The learning engine's third factor is the reward
+  trace of the postsynaptic compartment, entering a rule with a fixed sign; a signed third
+  factor from two error populations would need two such traces, or the sign carried by the
+  postsynaptic spikes as in the binary nBP rule -- and the output's spikes here also carry its
+  forward drive ``W x``.  So the forward and error passes run on the chip and the host applies
+  the rule in integers: it reads the split errors' spike counts, forms ``eta (d+ - d-) x^T``
+  (with the ``x`` it sent) in weight mantissas and rounds it stochastically (seeded), as the chip
+  rounds its own updates, before writing the mantissas back.
 
-One learning cycle, ``s = T / dt`` steps per window::
+One learning cycle, ``s = T / dt`` steps per window; ``xs`` and ``ts`` are senders (the host
+writes their amplitude into their bias), every other unit fires at the rate of its decaying
+current::
 
-    window 0   x open: bias x * u_unit (the host sends x)       o integrates W x
-    window 1   o open; t open: bias t * u_unit                  d+ <- t - o,  d- <- o - t
-    window 2   d+, d- open                                      (host reads x, d+, d-; updates W)
-    window 3.. idle: currents die out
+    window 0   xs open (bias x u_unit)                     x integrates
+    window 1   x open; ts open (bias t u_unit)             o <- W x,  t integrates
+    window 2   o, t open                                   d+ <- t - o,  d- <- o - t
+    window 3   d+, d- open                                 (host: counts, update of W)
+    window 4.. idle: the currents die out
 
-``x`` and ``t`` fire at a constant rate while open (after the phase steps: the host sends their
-amplitude as a bias once the phases are set); ``o`` and ``d`` fire at the rate of their decaying
-current.  A coupling of factor ``c`` from a unit to another is ``c * w`` threshold units
-per synapse, ``w`` set so that the receiving current at its window equals ``c`` times the sending
-amplitude (one ``w`` for constant-rate senders, one for decaying ones, from the exact integer
-decay).  The plastic matrix is held as two static connections (excitatory and inhibitory
-mantissas, weight exponent 0) that the host rewrites: ``W = (M+ - M-) / w``.
+A coupling of factor ``c`` from a unit to another is ``c * w`` threshold units per synapse, ``w``
+set so that the receiving current at its window equals ``c`` times the sending amplitude (one
+``w`` for the constant-rate senders, one for decaying units, from the exact integer decay); ``t``
+and ``o`` reach the error units through the same relay, so their spike-timing errors cancel in
+``t - o``.  The plastic matrix is held as two static connections (excitatory and inhibitory
+mantissas, weight exponent :func:`plastic_exponent`) that the host rewrites:
+``W = (M+ - M-) 2**e / w``.
 """
 
 from __future__ import annotations
@@ -56,8 +61,8 @@ from pulsegated.circuit import Circuit, LoihiCompartment
 from pulsegated.errors import UsageError
 from pulsegated.sgsc._units import check_quantity, hashable
 
-__all__ = ["ChipGradedParams", "chip_linear_circuit", "plastic_exponent", "phase_bias", "ChipCycleRunner",
-           "learn_linear_map_chip"]
+__all__ = ["ChipGradedParams", "chip_linear_circuit", "plastic_exponent", "phase_bias",
+           "ChipCycleRunner", "learn_linear_map_chip"]
 
 #: bias (threshold units) of a shut unit: the most negative the chip's bias registers hold
 SHUT_BIAS = -8192

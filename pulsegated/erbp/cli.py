@@ -22,7 +22,8 @@ FLAGS = {"algorithm": "--algorithm", "hidden": "--hidden", "dataset": "--dataset
          "bits": "--bits", "codegen": "--codegen", "device": "--device", "chunk": "--chunk",
          "eval_test": "--eval-test",
          "out": "--out", "resume": "--resume", "overwrite": "--overwrite",
-         "data_dir": "--data-dir", "checkpoint_every": "--checkpoint-every", "eta": "--eta"}
+         "data_dir": "--data-dir", "checkpoint_every": "--checkpoint-every", "eta": "--eta",
+         "eta_halve_at": "--eta-halve-at"}
 
 
 def add_arguments(p) -> None:
@@ -47,6 +48,10 @@ def add_arguments(p) -> None:
                         "(default: float weights)")
     p.add_argument("--eta", type=float, default=6e-4,
                    help="learning rate: w += eta * U per gated presynaptic spike")
+    p.add_argument("--eta-halve-at", type=int, nargs="+", default=(), metavar="EPOCH",
+                   help="halve the learning rate when each of these epochs starts (e.g. "
+                        "--eta-halve-at 4 6 8: eta / 2 in epochs 4-5, eta / 4 in 6-7, ...; "
+                        "default: a constant rate, as the authors)")
     p.add_argument("--eval-test", type=int, default=None,
                    help="test on the first N test images after every epoch (default: all)")
     p.add_argument("--out", default=None, metavar="DIR",
@@ -86,6 +91,7 @@ def config_from_args(args):
                       eval_test=args.eval_test, out=args.out, resume=args.resume,
                       overwrite=args.overwrite, data_dir=args.data_dir,
                       checkpoint_every=args.checkpoint_every,
+                      eta_halve_at=tuple(args.eta_halve_at),
                       param_overrides={} if args.eta == 6e-4 else {"eta": args.eta}
                       ).validate(FLAGS)
 

@@ -15,9 +15,10 @@ Three models, one Brian2 ``NeuronGroup`` each (layers are subgroups of them):
     first ``n_in`` neurons take the pixels of the current sample; the last ``n_classes`` are label
     neurons whose intensity is ``label_intensity`` for the true class during training and 0 at
     test.  ``p`` is read from a table of the chunk's samples at the start of every sample; the
-    table's last column says whether the sample is a training sample (``learning`` of the units
-    and ``on`` of the error neurons are read from it, so that one compiled network runs training
-    and test samples alike).
+    table's last column is the sample's learning rate relative to ``eta``: 0 for a test sample,
+    1 for a training sample, less when the host lowers the rate between epochs (``learning`` of
+    the units and ``on`` of the error neurons are read from it, so that one compiled network runs
+    training and test samples alike, at any rate).
 
 ``unit`` -- hidden and prediction neurons
     The two-compartment neuron of :func:`pulsegated.nsat.neurons.dual_compartment_lif` with both
@@ -50,7 +51,7 @@ The learning rule
 -----------------
 On every presynaptic spike at a plastic synapse ``j -> i``, in this order::
 
-    gate = learning and (step within sample >= learn_off steps) and b_lo_i < I_i < b_hi_i
+    gate = learning * [step within sample >= learn_off steps] * [b_lo_i < I_i < b_hi_i]
     w_ij += eta * U_i * gate           (8-bit: then stochastically rounded to 256 levels)
     I_i  += w_ij                       (the spike is delivered with the updated weight)
 
@@ -163,7 +164,7 @@ def error_model(p: ERBPParams) -> NeuronCode:
     intensity table at its start).
     """
     return NeuronCode("x : volt\nnspk : integer\non : 1 (shared)\nchunk_start : second (shared)",
-                      threshold="x >= err_threshold and on > 0.5",
+                      threshold="x >= err_threshold and on > 0",
                       reset="x -= err_threshold\nnspk += 1", refractory=None,
                       namespace={"err_threshold": p.error_threshold * volt}, method="euler",
                       sample_start="on = stim(t - chunk_start, learn_col)\nx = 0 * volt")

@@ -416,7 +416,8 @@ class ERBPNetwork:
             self.w_units.w_[:] = values[1]
 
     # ------------------------------------------------------------------------------ running
-    def run_samples(self, X, labels=None, train: bool = False) -> ChunkResult:
+    def run_samples(self, X, labels=None, train: bool = False,
+                    eta_scale: float = 1.0) -> ChunkResult:
         """Present samples one after the other (chunks of :attr:`chunk` per ``Network.run``).
 
         Parameters
@@ -427,6 +428,10 @@ class ERBPNetwork:
             True classes; needed for training (they drive the label neurons).
         train : bool
             Learning on (label neurons on, error pathway on) or test (all three off).
+        eta_scale : float
+            With ``train``: the learning rate of these samples is ``eta * eta_scale`` (a schedule
+            set from the host between runs: it is the samples' learning column, so the compiled
+            standalone program needs no rebuild), in (0, 1].
 
         Returns
         -------
@@ -442,6 +447,8 @@ class ERBPNetwork:
         if X.size and (X.min() < 0 or X.max() > 1 or not np.isfinite(X).all()):
             raise UsageError("intensities must lie in [0, 1]")
         if train:
+            if not (isinstance(eta_scale, (int, float)) and 0 < eta_scale <= 1):
+                raise UsageError(f"eta_scale must lie in (0, 1], got {eta_scale!r}")
             if labels is None:
                 raise UsageError("training needs labels")
             labels = np.asarray(labels, dtype=np.int64)
@@ -453,7 +460,8 @@ class ERBPNetwork:
         parts = []
         for a in range(0, len(X), self.chunk):
             b = min(a + self.chunk, len(X))
-            r = self._run_chunk(X[a:b], None if labels is None else labels[a:b], train)
+            r = self._run_chunk(X[a:b], None if labels is None else labels[a:b], train,
+                                float(eta_scale))
             parts.append(r.counts)
             for k in POPULATIONS:
                 total.spikes[k] += r.spikes[k]
@@ -463,7 +471,7 @@ class ERBPNetwork:
             total.counts = np.concatenate(parts)
         return total
 
-    def _run_chunk(self, X, labels, train) -> ChunkResult:
+    def _run_chunk(self, X, labels, train, eta_scale: float = 1.0) -> ChunkResult:
         import brian2 as b2
         from pulsegated.backends.brian2.builder import active_device
 
@@ -473,7 +481,7 @@ class ERBPNetwork:
         self._stim_values[:n, :self.n_in] = X
         if train:
             self._stim_values[np.arange(n), self.n_in + labels] = p.label_intensity
-            self._stim_values[:n, self._learn_col] = 1.0
+            self._stim_values[:n, self._learn_col] = eta_scale
         t0 = time.perf_counter()
         if standalone:
             # the program runs a whole table; rows past n are blank test samples (no spikes in,

@@ -88,6 +88,9 @@ class ERBPConfig:
         Samples between checkpoints within an epoch.
     param_overrides : dict
         Other :class:`~pulsegated.erbp.params.ERBPParams` fields (e.g. ``{"eta": 1e-3}``).
+    eta_halve_at : tuple of int
+        Epochs (from 2) at whose start the learning rate halves: in epoch ``e`` it is
+        ``eta / 2**k``, ``k`` the number of entries ``<= e``.  Empty: a constant rate.
     """
 
     algorithm: str = "erbp"
@@ -108,6 +111,7 @@ class ERBPConfig:
     data_dir: str | None = None
     checkpoint_every: int = 5000
     param_overrides: dict = field(default_factory=dict)
+    eta_halve_at: tuple = ()
 
     def validate(self, names: dict | None = None) -> "ERBPConfig":
         """Check every setting; raise :class:`UsageError` naming the flag (``names``) or field."""
@@ -131,6 +135,11 @@ class ERBPConfig:
             v = getattr(self, key)
             if v is not None and (not _is_int(v) or v < 1):
                 raise UsageError(f"{n(key)} must be a positive integer, got {v!r}")
+        halve = tuple(self.eta_halve_at)
+        if (not all(_is_int(e) and e >= 2 for e in halve) or len(set(halve)) != len(halve)
+                or list(halve) != sorted(halve)):
+            raise UsageError(f"{n('eta_halve_at')} takes distinct epochs from 2 on, in "
+                             f"increasing order, got {list(halve)}")
         if not _is_int(self.seed) or self.seed < 0:
             raise UsageError(f"{n('seed')} must be a non-negative integer, got {self.seed!r}")
         if self.codegen not in ("cython", "numpy"):
@@ -165,11 +174,18 @@ class ERBPConfig:
         """Layer sizes ``[n_in, *hidden, 10]``."""
         return [int(n_in), *[int(h) for h in self.hidden], N_CLASSES]
 
+    def eta_scale(self, epoch: int) -> float:
+        """The learning rate of (1-based) ``epoch`` relative to ``eta``."""
+        return 0.5 ** sum(1 for e in self.eta_halve_at if e <= epoch)
+
     def identity(self) -> dict:
         """What a resumed run must match."""
-        return {"algorithm": self.algorithm, "hidden": [int(h) for h in self.hidden],
-                "dataset": self.dataset, "seed": int(self.seed),
-                "max_samples": self.max_samples, "params": self.params().to_dict()}
+        ident = {"algorithm": self.algorithm, "hidden": [int(h) for h in self.hidden],
+                 "dataset": self.dataset, "seed": int(self.seed),
+                 "max_samples": self.max_samples, "params": self.params().to_dict()}
+        if self.eta_halve_at:   # (absent for a constant rate: runs from before the schedule)
+            ident["eta_halve_at"] = [int(e) for e in self.eta_halve_at]
+        return ident
 
 
 def _is_int(v) -> bool:
@@ -383,7 +399,8 @@ class ERBPTrainer:
                 while self.position < len(order):
                     stop = min(self.position + c.checkpoint_every, len(order))
                     idx = order[self.position:stop]
-                    r = self.net.run_samples(self.Xtr[idx], self.ytr[idx], train=True)
+                    r = self.net.run_samples(self.Xtr[idx], self.ytr[idx], train=True,
+                                             eta_scale=c.eta_scale(self.epoch + 1))
                     st["seconds"] += r.seconds
                     st["samples"] += len(idx)
                     st["wrong"] += int(readout_errors(r.counts, self.ytr[idx]).sum())
@@ -426,6 +443,7 @@ class ERBPTrainer:
         return {"epoch": self.epoch + 1, "samples": self.samples, "algorithm": c.algorithm,
                 "network": "-".join(map(str, self.sizes)), "dt_ms": p.dt * 1e3,
                 "bits": p.bits, "seed": int(c.seed), "dataset": c.dataset,
+                "eta": p.eta * c.eta_scale(self.epoch + 1),
                 "train_error_online": st["wrong"] / n,
                 "synops_per_train_sample": st["synops"] / n,
                 "spikes_per_train_sample": {k: v / n for k, v in st["spikes"].items()},

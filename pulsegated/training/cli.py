@@ -69,6 +69,8 @@ def add_arguments(p) -> None:
                    help="eRBP only: simulation step in ms (default 0.1)")
     p.add_argument("--eta", type=float, default=None,
                    help="eRBP only: learning rate (default 6e-4)")
+    p.add_argument("--eta-halve-at", type=int, nargs="+", default=None, metavar="EPOCH",
+                   help="eRBP only: halve the learning rate when each of these epochs starts")
     p.add_argument("--bits", type=int, default=None, choices=(8,),
                    help="eRBP only: 8-bit weights with stochastic rounding")
     p.add_argument("--data-dir", default=None,
@@ -97,7 +99,8 @@ def add_arguments(p) -> None:
 def config_from_args(args):
     """The validated :class:`TrainConfig` of the command line (messages name the flags)."""
     from pulsegated.training.trainer import TrainConfig
-    for flag, value in (("--dt", args.dt), ("--eta", args.eta), ("--bits", args.bits)):
+    for flag, value in (("--dt", args.dt), ("--eta", args.eta), ("--bits", args.bits),
+                        ("--eta-halve-at", args.eta_halve_at)):
         if value is not None:
             raise UsageError(f"{flag} applies to --algorithm erbp or perbp, not nbp")
     if args.hidden is not None and len(args.hidden) > 1:
@@ -146,6 +149,7 @@ def erbp_args(args):
         algorithm=args.algorithm, hidden=args.hidden, dataset=args.dataset, epochs=args.epochs,
         max_samples=args.max_samples, seed=args.seed, dt=0.1 if args.dt is None else args.dt,
         bits=args.bits, eta=6e-4 if args.eta is None else args.eta, eval_test=args.eval_test,
+        eta_halve_at=tuple(args.eta_halve_at or ()),
         out=args.checkpoint_dir, resume=args.resume, overwrite=args.overwrite,
         checkpoint_every=5000, codegen="cython", device=args.device or "runtime",
         chunk=1000 if args.device == "cpp_standalone" else 100, data_dir=args.data_dir,

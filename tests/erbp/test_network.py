@@ -259,3 +259,27 @@ def test_error_spike_moves_hidden_dendrites_by_plus_minus_G():
         np.testing.assert_allclose(jump[:3, s], sign * G[:, k], atol=1e-12, err_msg=f"step {s}")
         seen.add(n)
     assert {0, 3} <= seen, seen  # error+0 (label 0 unanswered) and error-1 (prediction 1 busy)
+
+
+def test_eta_scale_is_a_learning_rate_the_host_sets():
+    """A sample at eta_scale 1/2 learns exactly as at half the rate: same weights, bit for bit,
+    as a network built with eta / 2 (the scale is the sample's learning column, read at its
+    start); the error neurons still fire at any scale in (0, 1], and not at all in a test."""
+    rng = np.random.default_rng(0)
+    W = [rng.uniform(-0.3, 0.3, (4, 3)), rng.uniform(-0.3, 0.3, (3, 2))]
+    G = rng.uniform(-0.5, 0.5, (3, 2))
+    X, y = rng.uniform(0.3, 1.0, (3, 4)), np.array([0, 1, 1])
+    # built and run one after the other: on the runtime device both draw from the one generator
+    # Brian2's rand() uses, seeded when a network is built
+    half = ERBPNetwork(W, G, ERBPParams(algorithm="erbp", eta=0.04, **SHORT), codegen=CODEGEN,
+                       chunk=3, seed=11, name="etahalf")
+    r1 = half.run_samples(X, y, train=True)
+    scaled = ERBPNetwork(W, G, ERBPParams(algorithm="erbp", eta=0.08, **SHORT), codegen=CODEGEN,
+                         chunk=3, seed=11, name="etascaled")
+    r2 = scaled.run_samples(X, y, train=True, eta_scale=0.5)
+    for a, b in zip(half.weights(), scaled.weights()):
+        np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(half.weights()[0], W[0])
+    assert r1.spikes == r2.spikes and r2.spikes["error+"] + r2.spikes["error-"] > 0
+    with pytest.raises(Exception, match="eta_scale"):
+        scaled.run_samples(X, y, train=True, eta_scale=0.0)

@@ -32,10 +32,21 @@ def _args(*argv):
     (["--data-dir", "/nonexistent/folder"], "--data-dir"),
     (["--eta", "-1"], "--eta"),
     (["--checkpoint-every", "0"], "--checkpoint-every"),
+    (["--eta-halve-at", "1"], "--eta-halve-at"),
+    (["--eta-halve-at", "5", "3"], "--eta-halve-at"),
+    (["--eta-halve-at", "4", "4"], "--eta-halve-at"),
 ])
 def test_bad_input_names_the_flag_before_anything_runs(argv, flag):
     with pytest.raises(UsageError, match=flag):
         cli.config_from_args(_args(*argv))
+
+
+def test_eta_schedule_halves_from_the_listed_epochs():
+    c = cli.config_from_args(_args("--eta-halve-at", "4", "6"))
+    assert [c.eta_scale(e) for e in range(1, 8)] == [1, 1, 1, 0.5, 0.5, 0.25, 0.25]
+    assert c.identity()["eta_halve_at"] == [4, 6]
+    # a constant rate keeps the identity of runs from before the schedule existed
+    assert "eta_halve_at" not in cli.config_from_args(_args()).identity()
 
 
 def test_parser_refuses_unknown_choices():

@@ -25,6 +25,8 @@ def _erbp_config(argv):
       "--max-samples", "500", "--eval-test", "100", "--out", "runs/x"]),
     (["--algorithm", "erbp", "--device", "cpp_standalone", "--dataset", "builtin"],
      ["--device", "cpp_standalone", "--chunk", "1000", "--dataset", "builtin"]),
+    (["--algorithm", "erbp", "--eta-halve-at", "3", "5", "--dataset", "mnist"],
+     ["--eta-halve-at", "3", "5"]),
 ])
 def test_train_flags_make_the_erbp_config(train, erbp):
     mapped = erbp_cli.config_from_args(train_cli.erbp_args(_train_args(train)))
@@ -36,6 +38,7 @@ def test_train_flags_make_the_erbp_config(train, erbp):
     (["--algorithm", "erbp", "--threshold", "half"], "--threshold applies to --algorithm nbp"),
     (["--dt", "1"], "--dt applies to --algorithm erbp or perbp, not nbp"),
     (["--bits", "8"], "--bits applies to --algorithm erbp or perbp"),
+    (["--eta-halve-at", "3"], "--eta-halve-at applies to --algorithm erbp or perbp"),
     (["--hidden", "100", "--hidden", "50"], "the nBP circuit has one hidden layer"),
     (["--algorithm", "erbp", "--device", "gpu"], "--device must be runtime or cpp_standalone"),
 ])

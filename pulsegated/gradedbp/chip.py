@@ -421,18 +421,11 @@ def learn_linear_map_chip(task=None, cycles: int = 300, p: ChipGradedParams | No
         ``seconds_per_cycle``, ``stray_spikes`` (spikes of a shut unit: 0 when every current
         stayed below the shut bias), ``fixed_weights``.
     """
-    from pulsegated.gradedbp.tasks import LinearMapTask
+    from pulsegated.gradedbp.tasks import linear_map_inputs
 
-    task = LinearMapTask() if task is None else task
-    if not isinstance(cycles, (int, np.integer)) or isinstance(cycles, bool) or cycles < 1:
-        raise UsageError(f"cycles must be a positive integer, got {cycles!r}")
-    p = ChipGradedParams() if p is None else p
-    rng = np.random.default_rng(seed)
+    task, W0, x, t, _ = linear_map_inputs(task, cycles, seed, W0)
     A = task.matrix
-    W0 = rng.uniform(-0.2, 0.2, A.shape) if W0 is None else np.asarray(W0, dtype=float)
-    if W0.shape != A.shape:
-        raise UsageError(f"W0 must have A's shape {A.shape}, got {W0.shape}")
-    x, t = task.samples(cycles, rng=rng)
+    p = ChipGradedParams() if p is None else p
     runner = ChipCycleRunner(W0, p, seed=seed)
     scale = np.abs(A).max()
     history = [runner.W]

@@ -182,18 +182,11 @@ def learn_linear_map(task=None, cycles: int = 300, p: GradedBPParams | None = No
     from tqdm.auto import tqdm
 
     from pulsegated.gradedbp.circuit import linear_layer_circuit
-    from pulsegated.gradedbp.tasks import LinearMapTask
+    from pulsegated.gradedbp.tasks import linear_map_inputs
 
-    task = LinearMapTask() if task is None else task
-    if not isinstance(cycles, (int, np.integer)) or isinstance(cycles, bool) or cycles < 1:
-        raise UsageError(f"cycles must be a positive integer, got {cycles!r}")
-    p = calibrated(GradedBPParams() if p is None else p, mode, seed)
-    rng = np.random.default_rng(seed)
+    task, W0, x, t, rng = linear_map_inputs(task, cycles, seed, W0)
     A = task.matrix
-    W0 = rng.uniform(-0.2, 0.2, A.shape) if W0 is None else np.asarray(W0, dtype=float)
-    if W0.shape != A.shape:
-        raise UsageError(f"W0 must have A's shape {A.shape}, got {W0.shape}")
-    x, t = task.samples(cycles, rng=rng)
+    p = calibrated(GradedBPParams() if p is None else p, mode, seed)
     c = linear_layer_circuit(W0, p, rng=rng)
     runner = CycleRunner(c, mode, seed=seed, **(runner_options or {}))
     scale = np.abs(A).max()

@@ -12,7 +12,7 @@ import numpy as np
 
 from pulsegated.errors import UsageError
 
-__all__ = ["LinearMapTask", "XORTask", "DEFAULT_TARGET", "check_graded"]
+__all__ = ["LinearMapTask", "XORTask", "DEFAULT_TARGET", "check_graded", "linear_map_inputs"]
 
 #: the default 3x3 target matrix: entries of both signs
 DEFAULT_TARGET = ((0.5, -0.3, 0.4),
@@ -92,6 +92,25 @@ class LinearMapTask:
             raise UsageError("could not draw inputs whose targets lie in the target range")
         x = np.array(xs).reshape(-1, A.shape[1])
         return x, x @ A.T
+
+
+def linear_map_inputs(task, cycles, seed, W0=None):
+    """What a learning run of the linear map starts from, drawn from ``seed`` in this order:
+    the initial weights (uniform in ``[-0.2, 0.2]``, unless ``W0`` is given) and one input and
+    target per cycle -- so that runs of the same seed on different backends see the same.
+
+    Returns ``(task, W0, x, t, rng)``; ``rng`` continues the seed's stream.
+    """
+    task = LinearMapTask() if task is None else task
+    if not isinstance(cycles, (int, np.integer)) or isinstance(cycles, bool) or cycles < 1:
+        raise UsageError(f"cycles must be a positive integer, got {cycles!r}")
+    rng = np.random.default_rng(seed)
+    A = task.matrix
+    W0 = rng.uniform(-0.2, 0.2, A.shape) if W0 is None else np.asarray(W0, dtype=float)
+    if W0.shape != A.shape:
+        raise UsageError(f"W0 must have A's shape {A.shape}, got {W0.shape}")
+    x, t = task.samples(cycles, rng=rng)
+    return task, W0, x, t, rng
 
 
 @dataclass(frozen=True)

@@ -134,6 +134,27 @@ def default_records() -> Path:
     return src if any(src.glob("erbp_*/history.json")) else Path("results")
 
 
+def reference_curves(records, network: str) -> dict:
+    """``{label: (epochs, errors %)}`` of the numpy random BP and BP rows of ``network`` stored
+    by :mod:`pulsegated.erbp.table` under ``records/erbp_reference/`` (mean over the seeds of
+    the longest stored runs); empty when there are none."""
+    import json
+
+    import numpy as np
+
+    files = sorted(Path(records).glob(f"erbp_reference/{network}_seed*_*ep.json"))
+    if not files:
+        return {}
+    longest = max(int(f.stem.rsplit("_", 1)[1][:-2]) for f in files)
+    rows = [json.loads(f.read_text()) for f in files if f.stem.endswith(f"_{longest}ep")]
+    out = {}
+    for alg, name in (("rbp", "random BP"), ("bp", "BP")):
+        errs = np.array([[r["test_error"] for r in rs if r["algorithm"] == alg] for rs in rows])
+        out[f"numpy {name}, same network ({len(rows)} seeds)"] = (
+            np.arange(1, errs.shape[1] + 1), 100 * errs.mean(axis=0))
+    return out
+
+
 def curves_figure(path, records=None, log=_say) -> Path:
     """Write the learning curves of every ``erbp_*/history.json`` under ``records``."""
     from pulsegated.plotting.erbp import load_histories, save_learning_curves
@@ -148,7 +169,9 @@ def curves_figure(path, records=None, log=_say) -> Path:
         net, data, dt = next(iter(nets))
         title = f"{net} eRBP on {data.upper() if data == 'mnist' else data}, dt = {dt:g} ms " \
                 f"({title})"
-    out = save_learning_curves(runs, path, title=title)
+    networks = {n[0] for n in nets}
+    numpy_rows = reference_curves(records, next(iter(networks))) if len(networks) == 1 else {}
+    out = save_learning_curves(runs, path, title=title, numpy_rows=numpy_rows)
     log(f"{out}: {len(runs)} run(s) from {records}")
     return out
 

@@ -285,7 +285,7 @@ def load_histories(root="results", pattern: str = "erbp_*/history.json") -> dict
 @styled
 def plot_learning_curves(runs: dict, ax=None, reference: float | None = PUBLISHED_ERROR,
                          reference_label: str = PUBLISHED_LABEL, train: bool = True,
-                         title: str | None = None):
+                         title: str | None = None, numpy_rows: dict | None = None):
     """Test error (%) per epoch of every run, the online training error dashed.
 
     Parameters
@@ -301,6 +301,9 @@ def plot_learning_curves(runs: dict, ax=None, reference: float | None = PUBLISHE
     train : bool
         Also draw the online training error (read while the samples are learned; optimistic).
     title : str, optional
+    numpy_rows : dict, optional
+        ``{label: (epochs, test errors in %)}``: rate-based reference curves (e.g. the numpy
+        random BP and BP of the same network), drawn grey over the runs' epochs.
 
     Returns
     -------
@@ -327,6 +330,13 @@ def plot_learning_curves(runs: dict, ax=None, reference: float | None = PUBLISHE
             ax.plot(ep, tr, "--s", color=color, ms=4, mfc="white", gid=name + " (train)")
             top = max(top, tr.max())
         last = max(last, int(ep.max()))
+    for j, (label, (ep, err)) in enumerate((numpy_rows or {}).items()):
+        ep, err = np.asarray(ep), np.asarray(err, dtype=float)
+        keep = ep <= max(last, 1)
+        (ln,) = ax.plot(ep[keep], err[keep], [":", "-."][j % 2], color="0.45", lw=1.4,
+                        gid=label, label=label)
+        handles.append(ln)
+        top = max(top, float(err[keep].max()) if keep.any() else 0.0)
     if reference is not None:
         ax.axhline(reference, color="k", ls="--", lw=1.0, gid="reference")
         handles.append(Line2D([], [], color="k", ls="--", lw=1.0, label=reference_label))

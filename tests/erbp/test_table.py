@@ -76,3 +76,17 @@ def test_command_writes_the_json(records, capsys):
     assert "| network |" in capsys.readouterr().out
     with pytest.raises(SystemExit, match="--records"):
         main(["--records", str(records / "missing")])
+
+
+def test_learning_curves_draw_the_stored_reference_rows(records, tmp_path_factory):
+    """The curves figure takes the numpy rows the table stored (mean over seeds) and draws them
+    over the runs' epochs."""
+    from pulsegated.erbp.figures import curves_figure, reference_curves
+
+    curves = reference_curves(records, "784-100-10")
+    ep, err = curves["numpy random BP, same network (2 seeds)"]
+    assert list(ep) == list(range(1, 9))
+    assert err[1] == pytest.approx(100 * (0.1 / 2 + 0.01))
+    assert reference_curves(records, "784-200-10") == {}
+    out = curves_figure(tmp_path_factory.mktemp("fig") / "c.png", records, log=lambda m: None)
+    assert out.stat().st_size > 0

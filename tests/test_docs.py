@@ -30,7 +30,7 @@ def test_docs_build_without_errors(built):
     bad = [w for w in warnings.splitlines()
            if re.search(r"ERROR|CRITICAL|failed to import|autodoc: failed", w)]
     assert not bad, "\n".join(bad)
-    for page in ("index", "nbp_circuit", "loihi_arithmetic", "graded", "api", "references"):
+    for page in ("index", "nbp_circuit", "loihi_arithmetic", "graded", "erbp", "api", "references"):
         assert (out / f"{page}.html").is_file()
 
 

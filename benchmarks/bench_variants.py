@@ -1,7 +1,7 @@
 """Cost of each nBP circuit variant on the Loihi integer emulator (one core).
 
-For every variant of ``pulsegated.nbp.variants.VARIANTS``: milliseconds per training sample of
-the full 400-400-10 circuit on the emulator, the exact reference trainer measured in the same run,
+For every row of the variants' ablation (``pulsegated.nbp.variants.ABLATION``: a variant and a
+hidden layer size): milliseconds per training sample of the full 400-N-10 circuit on the emulator, the exact reference trainer measured in the same run,
 their ratio, and whether the weights are identical after the samples (a variant that halves its
 step is halved once half-way, as a run does when its epoch starts).
 
@@ -19,7 +19,7 @@ import numpy as np  # noqa: E402
 from pulsegated.nbp import rule  # noqa: E402
 from pulsegated.nbp.reference import ReferenceBackend  # noqa: E402
 from pulsegated.nbp.spiking import LoihiBackend  # noqa: E402
-from pulsegated.nbp.variants import VARIANTS  # noqa: E402
+from pulsegated.nbp.variants import ABLATION, VARIANTS  # noqa: E402
 from machine import describe  # noqa: E402
 
 
@@ -37,7 +37,7 @@ def timed_training(backend, X, y, halve: bool) -> float:
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--samples", type=int, default=3000)
-    ap.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
+    ap.add_argument("--variants", nargs="+", default=list(ABLATION), choices=list(ABLATION))
     ap.add_argument("--data-dir", default=None)
     args = ap.parse_args()
     if args.samples < 2:
@@ -48,13 +48,14 @@ def main():
     X, y = load_preprocessed("mnist", "train", data_dir=args.data_dir)
     order = np.random.default_rng(0).permutation(len(X))[:args.samples]
     X, y = X[order], y[order]
-    W1, W2 = rule.init_weights(400, 400, 10, 0)
     n = len(X)
-    print(f"MNIST20 (any ink), {n} training samples, network 400-400-10, one core")
-    print(f"{'variant':<10}{'Loihi ms/sample':>17}{'reference ms/sample':>21}{'ratio':>8}"
+    print(f"MNIST20 (any ink), {n} training samples, network 400-N-10, one core")
+    print(f"{'variant':<12}{'hidden':>7}{'Loihi ms/sample':>17}{'reference ms/sample':>21}{'ratio':>8}"
           f"{'setup s':>9}  identical")
     for name in args.variants:
-        v = VARIANTS[name]
+        vname, hidden = ABLATION[name]
+        v = VARIANTS[vname]
+        W1, W2 = rule.init_weights(400, hidden, 10, 0)
         t0 = time.perf_counter()
         loihi = LoihiBackend(W1, W2, variant=v)
         setup = time.perf_counter() - t0
@@ -62,7 +63,7 @@ def main():
         ref = ReferenceBackend(W1, W2, variant=v)
         t_ref = timed_training(ref, X, y, bool(v.halve_at))
         same = all(np.array_equal(a, b) for a, b in zip(loihi.weights(), ref.weights()))
-        print(f"{name:<10}{1000 * t_loihi / n:>17.3f}{1000 * t_ref / n:>21.4f}"
+        print(f"{name:<12}{hidden:>7}{1000 * t_loihi / n:>17.3f}{1000 * t_ref / n:>21.4f}"
               f"{t_loihi / t_ref:>8.0f}{setup:>9.2f}  {same}")
 
 

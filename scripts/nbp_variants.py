@@ -1,10 +1,12 @@
 """Ablation of the nBP circuit variants: each change alone and together, on MNIST20 and
-Fashion-MNIST, 60 epochs, 3 seeds (mean of the last 10 test evaluations).
+Fashion-MNIST, 60 epochs, 3 seeds (mean of the last 10 test evaluations); the rows are
+``pulsegated.nbp.variants.ABLATION`` (every variant with the published 400 hidden units, and the
+published circuit and all changes together with 1000).
 
 With ``--run``, trains every cell (but the paper's circuit, whose records are the accuracy table's:
 ``scripts/reproduce_nbp_table.py --dataset D``) with
-``scripts/reproduce_nbp_table.py --variant NAME`` (records in
-``results/nbp_<dataset>_reference[_<variant>].jsonl`` and ``..._summary.json``; finished seeds
+``scripts/reproduce_nbp_table.py --variant NAME [--hidden N]`` (records in
+``results/nbp_<dataset>_reference[_<variant>][_h<N>].jsonl`` and ``..._summary.json``; finished seeds
 are kept in the ``.sqlite`` stores, so an interrupted ablation resumes and a finished cell only
 has its records and figure written anew), then prints the table,
 writes ``results/nbp_variants.json`` and ``figures/nbp_variants.png`` (mean test accuracy per
@@ -23,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from pulsegated.atomic import atomic_open
-from pulsegated.nbp.variants import VARIANTS
+from pulsegated.nbp.variants import ABLATION, VARIANTS
 
 DATASETS = ("mnist", "fashion-mnist")
 LABELS = {"mnist": "MNIST20", "fashion-mnist": "Fashion-MNIST"}
@@ -32,13 +34,16 @@ PUBLISHED = {"mnist": "96.2–96.3 % by spikes (Loihi), 97.5 % second readout",
              "fashion-mnist": "≈ 80 % potential, ≈ 77 % spikes (authors' reference, 15 epochs)"}
 
 
-def record_name(dataset: str, variant: str) -> str:
-    return f"nbp_{dataset}_reference" + ("" if variant == "paper" else f"_{variant}")
+def record_name(dataset: str, row: str) -> str:
+    """The records' name of an ablation row (as ``scripts/reproduce_nbp_table.py`` names them)."""
+    variant, hidden = ABLATION[row]
+    return (f"nbp_{dataset}_reference" + ("" if variant == "paper" else f"_{variant}")
+            + ("" if hidden == 400 else f"_h{hidden}"))
 
 
-def load(dataset: str, variant: str):
+def load(dataset: str, row: str):
     """``(summary, runs)`` of a finished ablation cell, or None."""
-    base = Path("results") / record_name(dataset, variant)
+    base = Path("results") / record_name(dataset, row)
     summary_path = base.parent / (base.name + "_summary.json")
     records = base.parent / (base.name + ".jsonl")
     if not (summary_path.is_file() and records.is_file()):
@@ -52,10 +57,11 @@ def load(dataset: str, variant: str):
     return summary, runs
 
 
-def train(dataset: str, variant: str, args) -> int:
+def train(dataset: str, row: str, args) -> int:
+    variant, hidden = ABLATION[row]
     cmd = [sys.executable, str(Path(__file__).resolve().parent / "reproduce_nbp_table.py"),
-           "--dataset", dataset,
-           "--variant", variant, "--epochs", str(args.epochs), "--workers", str(args.workers),
+           "--dataset", dataset, "--variant", variant, "--hidden", str(hidden),
+           "--epochs", str(args.epochs), "--workers", str(args.workers),
            "--seeds", *map(str, args.seeds)]
     print("$ python scripts/reproduce_nbp_table.py", " ".join(cmd[2:]), flush=True)
     return subprocess.run(cmd).returncode
@@ -76,10 +82,11 @@ def figure(cells: dict, path: Path) -> None:
     from pulsegated.plotting.style import save_figure
 
     fig, axes = plt.subplots(1, 2, figsize=(12, 5.2), constrained_layout=True)
-    colors = dict(zip(VARIANTS, plt.rcParams["axes.prop_cycle"].by_key()["color"]))
+    colors = dict(zip(ABLATION, plt.rcParams["axes.prop_cycle"].by_key()["color"]))
+    shown = [v for v in ABLATION if any((ds, v) in cells for ds in DATASETS)]
     for ax, ds in zip(axes, DATASETS):
         low = 100.0
-        for v in VARIANTS:
+        for v in shown:
             if (ds, v) not in cells:
                 continue
             _, runs = cells[(ds, v)]
@@ -92,11 +99,13 @@ def figure(cells: dict, path: Path) -> None:
         ax.set_ylabel("test accuracy (%)")
         ax.set_ylim(np.floor(low) - 1, 100)  # every point of every curve shown
         ax.grid(alpha=0.3)
-    handles = [Line2D([], [], color=colors[v], label=v) for v in VARIANTS]
+    handles = [Line2D([], [], color=colors[v], label=v) for v in shown]
     handles += [Line2D([], [], color="k", ls="-", label="potential argmax"),
                 Line2D([], [], color="k", ls="--", label="spike argmax")]
-    fig.legend(handles=handles, loc="outside lower center", fontsize=8, ncol=len(handles),
-               title="variant (colour) / readout (line style)", title_fontsize=8)
+    fig.legend(handles=handles, loc="outside lower center", fontsize=8,
+               ncol=min(len(handles), 5),
+               title="variant, _h1000: 1000 hidden units (colour) / readout (line style)",
+               title_fontsize=8)
     save_figure(fig, path)
     plt.close(fig)
 
@@ -104,7 +113,8 @@ def figure(cells: dict, path: Path) -> None:
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--run", action="store_true", help="train the cells that have no records")
-    ap.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
+    ap.add_argument("--variants", nargs="+", default=list(ABLATION), choices=list(ABLATION),
+                    help="ablation rows (a variant name, or NAME_h1000: with 1000 hidden units)")
     ap.add_argument("--datasets", nargs="+", default=list(DATASETS), choices=DATASETS)
     ap.add_argument("--epochs", type=int, default=60)
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
@@ -119,7 +129,7 @@ def main():
                 cell = None  # records of other settings: retrain (the stores resume seeds)
             # --run: the table script resumes finished seeds from its store and writes the
             # cell's records and figure anew (paper: the nbp-table jobs)
-            if args.run and v != "paper":
+            if args.run and v != "paper":   # (the published circuit: the accuracy table's)
                 if train(ds, v, args) != 0:
                     failed.append((ds, v))
                 cell = load(ds, v)
@@ -127,7 +137,8 @@ def main():
                 cells[(ds, v)] = cell
     table = []
     for v in args.variants:
-        row = {"variant": v, "definition": VARIANTS[v].to_dict()}
+        name, hidden = ABLATION[v]
+        row = {"variant": v, "definition": VARIANTS[name].to_dict(), "n_hidden": hidden}
         for ds in args.datasets:
             if (ds, v) in cells:
                 s = cells[(ds, v)][0]
@@ -135,10 +146,10 @@ def main():
                            "worst_class_min": min(r.get("worst_class_potential", np.nan)
                                                   for r in s["per_seed"])}
         table.append(row)
-    print(f"\n{'variant':<8}" + "".join(f"{LABELS[d] + ' pot / spikes / worst class':>46}"
+    print(f"\n{'variant':<12}" + "".join(f"{LABELS[d] + ' pot / spikes / worst class':>46}"
                                        for d in args.datasets))
     for row in table:
-        line = f"{row['variant']:<8}"
+        line = f"{row['variant']:<12}"
         for ds in args.datasets:
             if ds in row:
                 m = row[ds]["mean"]

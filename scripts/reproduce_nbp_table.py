@@ -11,6 +11,7 @@ per seed the mean of the last 10 epochs of each readout, the mean over seeds, an
     python scripts/reproduce_nbp_table.py --dataset mnist --workers 3   # seeds in parallel
     python scripts/reproduce_nbp_table.py --dataset mnist --from-results   # replot, no training
     python scripts/reproduce_nbp_table.py --dataset mnist --variant all    # a circuit variant
+    python scripts/reproduce_nbp_table.py --dataset mnist --hidden 1000    # a wider hidden layer
 
 Finished seeds are kept in ``results/<name>.sqlite``: running the same command again trains only
 the seeds not finished yet (a changed setting needs another ``--name`` or the file removed).  A
@@ -64,7 +65,7 @@ def save_accuracy_figure(runs: dict, dataset: str, path: Path) -> None:
 
 
 def table_sweep(dataset: str, epochs: int, backend: str, threshold=None,
-                data_dir=None, variant: str = "paper") -> tuple:
+                data_dir=None, variant: str = "paper", n_hidden: int = 400) -> tuple:
     """``(design, fixed)`` of the ``nbp_accuracy`` sweep of the table.
 
     With the default threshold and data folder this is the sweep of
@@ -75,6 +76,8 @@ def table_sweep(dataset: str, epochs: int, backend: str, threshold=None,
     fixed = {"epochs": epochs, "backend": backend}
     if variant != "paper":
         fixed["variant"] = variant
+    if n_hidden != 400:
+        fixed["n_hidden"] = n_hidden
     if threshold is not None:
         fixed["threshold"] = threshold
     if data_dir is not None:
@@ -91,7 +94,7 @@ def train_seeds(args, threshold, store: Path) -> tuple:
     from pulsegated.explore import sweep
 
     design, fixed = table_sweep(args.dataset, args.epochs, args.backend, threshold,
-                                args.data_dir, args.variant)
+                                args.data_dir, args.variant, args.hidden)
     train_config({**fixed, "dataset": args.dataset})  # bad settings: stop before any training
     try:
         df = sweep("nbp_accuracy", design, fixed=fixed, seeds=args.seeds, store=store,
@@ -120,6 +123,8 @@ def main():
     ap.add_argument("--last", type=int, default=10, help="average over the last N epochs")
     ap.add_argument("--variant", default="paper",
                     help="circuit variant (pulsegated.nbp.variants.VARIANTS; default: paper)")
+    ap.add_argument("--hidden", type=int, default=400,
+                    help="hidden units (default 400, the published circuit's)")
     ap.add_argument("--data-dir", default=None)
     ap.add_argument("--name", default=None)
     ap.add_argument("--store", default=None,
@@ -134,6 +139,8 @@ def main():
     args = ap.parse_args()
     if args.last < 1:
         ap.error(f"--last must be a positive integer, got {args.last}")
+    if args.hidden < 1:
+        ap.error(f"--hidden must be a positive integer, got {args.hidden}")
     if args.workers < 1:
         ap.error(f"--workers must be a positive integer, got {args.workers}")
     try:
@@ -146,7 +153,8 @@ def main():
     except UsageError as e:
         ap.error(f"--variant: {e}")
     name = args.name or (f"nbp_{args.dataset}_{args.backend}"
-                         + ("" if args.variant == "paper" else f"_{args.variant}"))
+                         + ("" if args.variant == "paper" else f"_{args.variant}")
+                         + ("" if args.hidden == 400 else f"_h{args.hidden}"))
     out = Path("results") / f"{name}.jsonl"
     out.parent.mkdir(exist_ok=True)
     figure = Path("figures") / f"{name}_accuracy.png"
@@ -172,7 +180,8 @@ def main():
             f.write("".join(json.dumps(r) + "\n" for r in records).encode())
 
     rows = summarise(runs, args.last)
-    print(f"\n{args.dataset}, {args.backend}, variant {args.variant}, {args.epochs} epochs, "
+    print(f"\n{args.dataset}, {args.backend}, variant {args.variant}, {args.hidden} hidden, "
+          f"{args.epochs} epochs, "
           f"mean of the last {args.last} "
           f"epochs (test set), wall {time.perf_counter() - t_start:.0f} s")
     print(f"{'seed':>5}{'potential':>11}{'spikes':>9}{'exact':>9}{'mse':>9}{'samples/s':>11}"
@@ -192,7 +201,7 @@ def main():
         print(f"{'':>5} seeds {sorted(failures)} failed and are not in the table")
     if not args.from_results:
         summary = {"dataset": args.dataset, "backend": args.backend, "epochs": args.epochs,
-                   "variant": variant(args.variant).to_dict(),
+                   "variant": variant(args.variant).to_dict(), "n_hidden": args.hidden,
                    "last": args.last, "threshold": threshold, "per_seed": rows, "mean": mean}
         if failures:
             summary["failed"] = {str(s): e.strip().splitlines()[-1] for s, e in failures.items()}

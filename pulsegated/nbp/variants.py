@@ -48,7 +48,7 @@ import numpy as np
 
 from pulsegated.errors import UsageError
 
-__all__ = ["Variant", "VARIANTS", "PAPER", "variant", "MAX_LOW", "GRAIN", "MAX_SHIFT"]
+__all__ = ["Variant", "VARIANTS", "PAPER", "ABLATION", "variant", "MAX_LOW", "GRAIN", "MAX_SHIFT"]
 
 #: window edges and margins are multiples of this (1/16 threshold): a gate weight such as
 #: 8704 + margin is an 8-bit mantissa times 2**6 only in these steps
@@ -175,6 +175,12 @@ VARIANTS = {
     "halve": Variant("halve", halve_at=20),
     "all": Variant("all", hidden_low=512, output_low=512, margin=128, halve_at=20),
 }
+
+#: the rows of the variants' ablation (``scripts/nbp_variants.py``, ``benchmarks/
+#: bench_variants.py``): row name -> (variant name, hidden units); the published circuit has 400
+#: hidden units, and the chip had room for more
+ABLATION = {**{name: (name, 400) for name in VARIANTS},
+            "paper_h1000": ("paper", 1000), "all_h1000": ("all", 1000)}
 
 
 def variant(spec) -> Variant:

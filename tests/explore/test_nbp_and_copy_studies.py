@@ -173,3 +173,22 @@ def test_specs_load_and_name_a_registered_study(name):
         assert spec.study == "sgsc_copy"
         assert {j.point["mode"] for j in jobs} == {"meanfield", "spiking"}
         assert len({j.point["T_ms"] for j in jobs}) > 1 and len({j.point["eta"] for j in jobs}) > 1
+
+
+def test_reproduce_nbp_table_hidden_size_reaches_the_trainer(tmp_path):
+    cmd = [sys.executable, str(SCRIPT), "--dataset", "builtin", "--epochs", "1", "--seeds", "3",
+           "--hidden", "30"]
+    run = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    records = [json.loads(line) for line in
+               (tmp_path / "results" / "nbp_builtin_reference_h30.jsonl").read_text()
+               .splitlines()]
+    summary = json.loads((tmp_path / "results" / "nbp_builtin_reference_h30_summary.json")
+                         .read_text())
+    assert summary["n_hidden"] == 30 and "30 hidden" in run.stdout
+    config = TrainConfig(dataset="builtin", epochs=1, seed=3, n_hidden=30, eval_train=10000)
+    history = Trainer(config, progress=False).run()
+    assert _without_timing(records) == _without_timing(history)
+    bad = subprocess.run(cmd[:-1] + ["0"], cwd=tmp_path, capture_output=True, text=True,
+                         timeout=120)
+    assert bad.returncode == 2 and "--hidden" in bad.stderr

@@ -33,7 +33,8 @@ __all__ = ["NbpAccuracy", "summarise_history", "history_from_metrics", "train_co
            "check_threshold", "READOUTS", "LAST"]
 
 #: the test-set readouts averaged over the last epochs (keys of a record's ``"test"``)
-READOUTS = ("acc_potential", "acc_spikes", "exact", "mse", "worst_class_potential")
+READOUTS = ("acc_potential", "acc_spikes", "exact", "mse", "worst_class_potential",
+            "acc_first_spike")
 #: default number of final epochs averaged (the accuracy table's)
 LAST = 10
 
@@ -104,7 +105,8 @@ def train_config(params: dict, seed: int = 0):
 
 
 #: parameters that override single fields of the point's ``variant``
-VARIANT_FIELDS = ("hidden_low", "output_low", "hidden_high", "output_high", "margin", "halve_at")
+VARIANT_FIELDS = ("hidden_low", "output_low", "hidden_high", "output_high", "margin", "halve_at",
+                  "readout_steps")
 
 
 def _variant_of(full: dict):
@@ -185,12 +187,12 @@ class NbpAccuracy(Study):
     ``data_dir`` (None: ``$PULSEGATED_DATA``, then the user cache), ``last`` (final epochs
     averaged by the metrics), ``variant`` (a name of :data:`pulsegated.nbp.variants.VARIANTS`,
     default ``"paper"``) and the variant's fields ``hidden_low``, ``output_low``,
-    ``hidden_high``, ``output_high``, ``margin``, ``halve_at`` (None: the named variant's; a
-    ``halve_at`` of 0 means never).  Seed ``s`` is the Trainer's seed (initial weights and sample
+    ``hidden_high``, ``output_high``, ``margin``, ``halve_at``, ``readout_steps`` (None: the
+    named variant's; a ``halve_at`` of 0 means never).  Seed ``s`` is the Trainer's seed (initial weights and sample
     orders).
 
-    Metrics: ``acc_potential``, ``acc_spikes``, ``exact``, ``mse`` (test set, mean of the last
-    ``last`` epochs), ``final_train_potential``, ``samples_per_s``, ``epochs_done`` and
+    Metrics: ``acc_potential``, ``acc_spikes``, ``exact``, ``mse``, and with a ramp readout
+    ``acc_first_spike`` (test set, mean of the last ``last`` epochs), ``final_train_potential``, ``samples_per_s``, ``epochs_done`` and
     ``history`` (every evaluation record as a JSON string, see :func:`history_from_metrics`).
     Each finished epoch is logged to stderr.
     """
@@ -222,7 +224,9 @@ class NbpAccuracy(Study):
             te = record["test"]
             print(f"nbp_accuracy {config.dataset} seed {config.seed}: epoch {record['epoch']}/"
                   f"{config.epochs}  test potential {100 * te['acc_potential']:.2f}%  spikes "
-                  f"{100 * te['acc_spikes']:.2f}%", file=sys.stderr, flush=True)
+                  f"{100 * te['acc_spikes']:.2f}%"
+                  + (f"  first spike {100 * te['acc_first_spike']:.2f}%"
+                     if "acc_first_spike" in te else ""), file=sys.stderr, flush=True)
 
         history = Trainer(config, progress=False, data=self.data).run(on_eval=log)
         return {**summarise_history(history, last), "epochs_done": len(history),

@@ -286,32 +286,55 @@ def training_circuit(W1, W2, *, copies: dict | None = None, variant=None, step_s
     return c.validate()
 
 
-def inference_circuit(W1, W2, *, name: str = "nbp_inference") -> Circuit:
+def inference_circuit(W1, W2, *, readout_steps: int = 0,
+                      name: str = "nbp_inference") -> Circuit:
     """The 4-step inference network: x (phase 1), h1 (phase 2), o (phase 3), gates g00..g03.
 
     The output potential ``z2`` of a sample is the input current of ``o`` in phase 3 minus the gate
     weight (the neurons are memoryless).
+
+    With ``readout_steps`` K > 0 (a variant's ramp readout) every sample lasts 4 + K steps and a
+    readout population ``r`` (one neuron per class) receives ``W2 h`` in phase 3 as ``o`` does,
+    but integrates it: no voltage decay, a voltage floor at 0, a bias of
+    :data:`pulsegated.nbp.rule.RAMP` per step, and the phase-0 gate's inhibition clears it for
+    every sample.  Its first spike in phases 3 to 3 + K orders the classes by ``z2``
+    (:func:`pulsegated.nbp.rule.ramp_readout` states it in integers).
     """
+    from pulsegated.nbp.rule import RAMP
+
     W1, W2, (n_in, n_hidden, n_out) = _layers(W1, W2)
+    if (isinstance(readout_steps, bool) or not isinstance(readout_steps, (int, np.integer))
+            or readout_steps < 0):
+        raise CircuitError(f"readout_steps must be a non-negative integer, got {readout_steps!r}")
+    n_phases = INFERENCE_PHASES + int(readout_steps)
 
     c = Circuit(name=name)
     c.add_population("x", n_in, _DATA, role="input")
     c.add_population("h1", n_hidden, _DATA, role="hidden")
     c.add_population("o", n_out, _DATA, role="output")
-    ring = _add_ring(c, INFERENCE_PHASES)
+    ring = _add_ring(c, n_phases)
     c.add_source("pixels", n_in, data_phase=0)
     c.connect("pixels", "x", "one_to_one", kinds.RELAY)
     c.connect("x", "h1", "all_to_all", np.ascontiguousarray(W1.T), name="W1")
     c.connect("h1", "o", "all_to_all", np.ascontiguousarray(W2.T), name="W2")
     gates = {0: [("o", "inhibit")], 1: [("x", "gate")], 2: [("h1", "gate")], 3: [("o", "gate")]}
+    activity = {"x": (1,), "h1": (2,), "o": (OUTPUT_PHASE,),
+                **{f"g{k:02d}": ((k - 1) % n_phases,) for k in range(n_phases)}}
+    if readout_steps:
+        c.add_population("r", n_out, LoihiCompartment(
+            threshold=kinds.THRESHOLD, bias=RAMP, decay_u=4096, decay_v=0, v_min=0,
+            refractory=kinds.REFRACTORY_NONE), role="output")
+        c.connect("h1", "r", "all_to_all", np.ascontiguousarray(W2.T), name="W2_r")
+        gates[0].append(("r", "inhibit"))
+        activity["r"] = tuple(range(OUTPUT_PHASE, n_phases))
     for phase, targets in gates.items():
         for post, kind in targets:
             c.connect(ring[phase], post, "one_to_all", _GATE_WEIGHT[kind],
                       name=f"{ring[phase]}__{post}_{kind}")
-    c.activity = dict(INFERENCE_ACTIVITY)
+    c.activity = activity
     c.meta = {"algorithm": "nbp", "mode": "inference", "n_in": n_in, "n_hidden": n_hidden,
-              "n_out": n_out, "n_phases": INFERENCE_PHASES, "output": "o",
-              "output_phase": OUTPUT_PHASE}
+              "n_out": n_out, "n_phases": n_phases, "output": "o",
+              "output_phase": OUTPUT_PHASE, "readout_steps": int(readout_steps)}
     return c.validate()
 
 

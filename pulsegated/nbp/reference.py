@@ -251,4 +251,6 @@ class ReferenceBackend(TrainingBackend):
         W1, W2 = self.weights()
         X = check_binary(X, "X", W1.shape[1])
         f = rule.forward(W1, W2, X, self.step_shift)
-        return Inference(spikes=f["o"], potential=f["z2"])
+        steps = self.variant.readout_steps
+        return Inference(spikes=f["o"], potential=f["z2"],
+                         first=rule.ramp_readout(f["z2"], steps) if steps else None)

@@ -15,7 +15,8 @@ All quantities are integers in units of 1/1024 of the firing threshold::
     W1 <- clip(W1 + 2 d1 x^T, -256, 254)
 
 The chip-expressible variants of :mod:`pulsegated.nbp.variants` change the derivative windows, add
-an error margin and halve the step; :func:`train_sample` states them too.
+an error margin and halve the step; :func:`train_sample` states them too.  A variant may also read
+the answer over several steps (:func:`ramp_readout`, inference only).
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ STEP = 2
 WMIN, WMAX = -256, 254
 #: Glorot-normal initialisation: clip and scale.
 INIT_CLIP = 240
+#: Bias of the ramp readout's compartments (threshold/1024 per step), see :func:`ramp_readout`.
+RAMP = 128
 
 
 def init_weights(n_in: int, n_hidden: int, n_out: int, rng) -> tuple[np.ndarray, np.ndarray]:
@@ -118,3 +121,48 @@ def train_sample(W1: np.ndarray, W2: np.ndarray, x: np.ndarray, t: np.ndarray,
 def halve_step(W: np.ndarray) -> np.ndarray:
     """Mantissas that hold the same weights at half the step: ``clip(2 W, -256, 254)``."""
     return np.clip(2 * np.asarray(W, dtype=np.int64), WMIN, WMAX)
+
+
+def ramp_readout(z2: np.ndarray, steps: int, ramp: int = RAMP) -> np.ndarray:
+    """First spike of each readout neuron of the ramp readout, in steps after the output phase.
+
+    The readout neurons (one per class, population ``r`` of the inference circuit) receive
+    ``z2 = W2 h`` in the output phase, like the output neurons, but they integrate: their
+    voltage keeps its value from step to step (no decay), rises by the bias ``ramp`` every step,
+    cannot go below 0, and is cleared by an inhibitory gate at the start of every sample.  So
+    ``v = 3 ramp`` just before the output phase, ``v = max(0, 3 ramp + z2)`` in it, and then
+    ``ramp`` more per step; a neuron spikes when ``v > 1024`` and starts again from 0.  The
+    readout neuron with the largest ``z2`` spikes first; neurons whose ``z2`` differ by less
+    than about ``ramp`` may spike in the same step.
+
+    Parameters
+    ----------
+    z2 : int array (n, n_out)
+        Output potentials (threshold/1024).
+    steps : int
+        Steps after the output phase that the sample lasts (the readout's phases).
+    ramp : int
+        Bias per step, 1 <= ramp <= 341 (so that no neuron fires before the output phase).
+
+    Returns
+    -------
+    int64 array (n, n_out)
+        Step of the first spike, 0 (the output phase) to ``steps``; -1 when the neuron does not
+        spike in the sample.
+    """
+    z2 = np.asarray(z2, dtype=np.int64)
+    v = np.maximum(0, 3 * ramp + z2)
+    first = np.full(z2.shape, -1, dtype=np.int64)
+    for k in range(steps + 1):
+        fire = v > ONE
+        first[fire & (first < 0)] = k
+        v = np.where(fire, 0, v) + ramp
+    return first
+
+
+def first_spike_answer(first: np.ndarray) -> np.ndarray:
+    """The class answered by a ramp readout: the neuron that spiked first (ties, and samples
+    without any spike, go to the lowest index, as for the output spikes)."""
+    first = np.asarray(first)
+    key = np.where(first < 0, np.iinfo(np.int64).max, first)
+    return np.argmin(key, axis=1)

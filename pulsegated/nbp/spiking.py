@@ -74,7 +74,9 @@ def output_readout(circuit, sim, n: int, first: int = 0) -> Inference:
     Inference
         ``spikes``: which output neurons fired in the output phase; ``potential``: their input
         ``z2 = W2 h`` in that phase (the output compartments are memoryless, so u is the input of
-        the step; the chip scale 2**6 and the gate are removed).
+        the step; the chip scale 2**6 and the gate are removed); ``first``: with a ramp readout
+        (population ``r``, recorded), the step of each readout neuron's first spike after the
+        output phase, -1 for none.
     """
     sch = circuit.schedule
     n_out = circuit.populations["o"].size
@@ -88,7 +90,17 @@ def output_readout(circuit, sim, n: int, first: int = 0) -> Inference:
     sample = (st - sch.t0) // sch.n_phases - first
     m = ((st - sch.t0) % sch.n_phases == OUTPUT_PHASE) & (sample >= 0) & (sample < n)
     spikes[sample[m], idx[m]] = True
-    return Inference(spikes=spikes, potential=potential)
+    first_spike = None
+    if "r" in circuit.populations:
+        none = np.iinfo(np.int64).max
+        first_spike = np.full((n, n_out), none, dtype=np.int64)
+        st, idx = sim.spikes("r")
+        sample = (st - sch.t0) // sch.n_phases - first
+        step = (st - sch.t0) % sch.n_phases - OUTPUT_PHASE
+        m = (step >= 0) & (sample >= 0) & (sample < n)
+        np.minimum.at(first_spike, (sample[m], idx[m]), step[m].astype(np.int64))
+        first_spike[first_spike == none] = -1
+    return Inference(spikes=spikes, potential=potential, first=first_spike)
 
 
 class SpikingBackend(TrainingBackend):
@@ -255,9 +267,12 @@ class SpikingBackend(TrainingBackend):
             sim.reset()
             sim.set_weights("W1", W1.T)
             sim.set_weights("W2", W2.T)
+            if "r" in circuit.populations:
+                sim.set_weights("W2_r", W2.T)
             return circuit, sim
-        circuit = inference_circuit(W1, W2)
-        sim = Simulator(circuit, backend=self.simulator, record=["o"],
+        steps = self.variant.readout_steps
+        circuit = inference_circuit(W1, W2, readout_steps=steps)
+        sim = Simulator(circuit, backend=self.simulator, record=["o", "r"] if steps else ["o"],
                         record_state={"o": ["u"]}, **self._options(chunk, training=False))
         if hasattr(sim, "reset"):
             if self._inference is not None:

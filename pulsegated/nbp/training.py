@@ -57,6 +57,10 @@ class Inference(NamedTuple):
     spikes: np.ndarray
     #: (n, n_out) int64: output membrane potential z2 (threshold units, the gate excluded).
     potential: np.ndarray
+    #: (n, n_out) int64 or None: with a ramp readout (a variant's ``readout_steps``), the step of
+    #: each readout neuron's first spike after the output phase, -1 for none
+    #: (:func:`pulsegated.nbp.rule.ramp_readout`).
+    first: np.ndarray | None = None
 
 
 class TrainingBackend(abc.ABC):

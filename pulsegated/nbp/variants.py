@@ -1,5 +1,6 @@
 """Variants of the nBP circuit that the chip can run: wider derivative windows, an error margin,
-and a learning step halved through the plastic weights' exponent.
+a learning step halved through the plastic weights' exponent, and an answer read over several
+steps.
 
 Every variant is a change of gate weights, of one extra target connection, or of the exponent of
 the plastic connections -- nothing the chip cannot express -- and every one keeps the circuit
@@ -31,13 +32,23 @@ How each is built (:func:`pulsegated.nbp.network.training_circuit`):
   in phase 3 through a one-to-one connection of weight ``-2 margin``: the target unit must
   clear ``512 + margin``, every other unit stay below ``512 - margin``; ``o``'s phase-3 spikes
   only feed the error units, and inference (its own circuit) reads ``[z2 > 512]`` as always;
-* ``halve_at``: the plastic connections' ``weight_exp`` (``-step_shift``).
+* ``halve_at``: the plastic connections' ``weight_exp`` (``-step_shift``);
+* ``readout_steps`` (inference only; training is unchanged): the inference circuit gets a readout
+  population ``r``, one neuron per class, that receives ``W2 h`` in the output phase like ``o``
+  but integrates it (no voltage decay, a voltage floor at 0, a bias of
+  :data:`~pulsegated.nbp.rule.RAMP` per step, cleared by the phase-0 gate), and every sample
+  lasts ``readout_steps`` more steps; the answer is the neuron that spikes first
+  (:func:`pulsegated.nbp.rule.ramp_readout`).  It is recorded beside the paper's readouts as
+  ``acc_first_spike``.
 
 Why: in the paper's circuit an output unit whose potential stays at or below 0 for every input of
 its class never enters its derivative window and never learns (a silent class), and a hidden unit
 below 0 gets no error; the ternary error stops as soon as the right unit is over 512 and the others
 under it, so test points sit close to the decision boundary; a fixed step of 2/1024 keeps the test
-accuracy fluctuating from epoch to epoch.
+accuracy fluctuating from epoch to epoch.  The paper's spike readout is a single step: a sample
+with no output over half a threshold, or with several, is answered by the lowest index, which
+costs about 2 points against the potential's argmax; a readout that integrates over a few steps
+orders the outputs by their potential with spikes alone.
 """
 
 from __future__ import annotations
@@ -48,7 +59,8 @@ import numpy as np
 
 from pulsegated.errors import UsageError
 
-__all__ = ["Variant", "VARIANTS", "PAPER", "ABLATION", "variant", "MAX_LOW", "GRAIN", "MAX_SHIFT"]
+__all__ = ["Variant", "VARIANTS", "PAPER", "ABLATION", "variant", "MAX_LOW", "GRAIN", "MAX_SHIFT",
+           "MAX_READOUT"]
 
 #: window edges and margins are multiples of this (1/16 threshold): a gate weight such as
 #: 8704 + margin is an 8-bit mantissa times 2**6 only in these steps
@@ -56,6 +68,9 @@ GRAIN = 64
 
 #: most halvings of the learning step (plastic weight exponent down to -MAX_SHIFT)
 MAX_SHIFT = 3
+
+#: most readout steps of the ramp readout
+MAX_READOUT = 32
 
 #: largest derivative-window extension below 0 (the gate weight stays within one threshold of
 #: the data bias: 8192 + 512 + 7680 would let a gate alone lift a neuron by two thresholds)
@@ -93,6 +108,7 @@ class Variant:
     output_high: int = 0
     margin: int = 0
     halve_at: tuple = ()
+    readout_steps: int = 0
 
     def __post_init__(self):
         h = self.halve_at
@@ -122,6 +138,9 @@ class Variant:
                 raise UsageError(f"{label}: {key} must be a multiple of {GRAIN} (the chip's 8-bit "
                                  f"weight mantissas hold the gate weights exactly only in steps "
                                  f"of {GRAIN}), got {getattr(self, key)!r}")
+        if not is_int(self.readout_steps) or not 0 <= self.readout_steps <= MAX_READOUT:
+            raise UsageError(f"{label}: readout_steps must be an integer in [0, {MAX_READOUT}], "
+                             f"got {self.readout_steps!r}")
         h = self.halve_at
         if (not isinstance(h, tuple) or not all(is_int(e) and e >= 1 for e in h)
                 or list(h) != sorted(set(h)) or len(h) > MAX_SHIFT):
@@ -133,7 +152,7 @@ class Variant:
     def is_paper(self) -> bool:
         """True when the circuit and rule are the published ones."""
         return (self.hidden_low, self.output_low, self.hidden_high, self.output_high,
-                self.margin, self.halve_at) == (0, 0, 0, 0, 0, ())
+                self.margin, self.halve_at, self.readout_steps) == (0, 0, 0, 0, 0, (), 0)
 
     def step_shift(self, epoch: int, position: int = 0) -> int:
         """How many times the step has been halved at ``epoch`` (epochs done, from 0) and
@@ -173,7 +192,9 @@ VARIANTS = {
     "wide": Variant("wide", hidden_low=512, output_low=512),
     "margin": Variant("margin", margin=128),
     "halve": Variant("halve", halve_at=20),
-    "all": Variant("all", hidden_low=512, output_low=512, margin=128, halve_at=20),
+    "ramp": Variant("ramp", readout_steps=8),
+    "all": Variant("all", hidden_low=512, output_low=512, margin=128, halve_at=20,
+                   readout_steps=8),
 }
 
 #: the rows of the variants' ablation (``scripts/nbp_variants.py``, ``benchmarks/

@@ -127,6 +127,8 @@ def _print_record(rec: dict, as_json: bool) -> None:
     line = (f"epoch {rec['epoch']:3d}  samples {rec['samples']:8d}  "
             f"test: potential {100 * te['acc_potential']:.2f}%  spikes "
             f"{100 * te['acc_spikes']:.2f}%  exact {100 * te['exact']:.2f}%  mse {te['mse']:.4f}")
+    if "acc_first_spike" in te:
+        line += f"  first spike {100 * te['acc_first_spike']:.2f}%"
     if "train" in rec:
         line += f"  | train potential {100 * rec['train']['acc_potential']:.2f}%"
     if rec.get("samples_per_s"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from pulsegated.nbp.rule import first_spike_answer
 from pulsegated.nbp.training import Inference
 
 
@@ -25,7 +26,8 @@ def readouts(inference: Inference, labels: np.ndarray) -> dict:
         vector equals the one-hot target; ``mse``: mean squared error of the spikes against the
         one-hot target, averaged over samples and outputs; ``worst_class_potential``: the
         lowest per-class accuracy by potential (0 when a class is never answered: a silent
-        output unit).
+        output unit); ``acc_first_spike`` (only with a ramp readout, ``inference.first``): the
+        readout neuron that spiked first (:func:`pulsegated.nbp.rule.first_spike_answer`).
     """
     spikes = np.asarray(inference.spikes, dtype=bool)
     potential = np.asarray(inference.potential)
@@ -37,10 +39,13 @@ def readouts(inference: Inference, labels: np.ndarray) -> dict:
     onehot[np.arange(n), labels] = True
     right = np.argmax(potential, axis=1) == labels
     per_class = [float(np.mean(right[labels == k])) for k in range(n_out) if np.any(labels == k)]
-    return {
+    out = {
         "acc_spikes": float(np.mean(np.argmax(spikes, axis=1) == labels)),
         "acc_potential": float(np.mean(right)),
         "worst_class_potential": min(per_class),
         "exact": float(np.mean(np.all(spikes == onehot, axis=1))),
         "mse": float(np.mean(spikes != onehot)),
     }
+    if inference.first is not None:
+        out["acc_first_spike"] = float(np.mean(first_spike_answer(inference.first) == labels))
+    return out

@@ -14,7 +14,7 @@ from pulsegated.nbp.variants import MAX_SHIFT, PAPER, VARIANTS, Variant, variant
 
 #: every field away from the paper's value
 EVERYTHING = Variant("everything", hidden_low=512, output_low=320, hidden_high=1024,
-                     output_high=2048, margin=192, halve_at=(2, 3))
+                     output_high=2048, margin=192, halve_at=(2, 3), readout_steps=5)
 
 
 # ------------------------------------------------------------------------- the rule, by hand
@@ -121,6 +121,9 @@ def test_named_variants_and_errors():
                        ({"hidden_low": -64}, r"hidden_low must be an integer in \[0, 4096\]"),
                        ({"halve_at": (5, 3)}, "increasing epoch numbers"),
                        ({"halve_at": (1, 2, 3, 4)}, f"at most {MAX_SHIFT}"),
+                       ({"readout_steps": -1}, r"readout_steps must be an integer in \[0, 32\]"),
+                       ({"readout_steps": 33}, "readout_steps"),
+                       ({"readout_steps": 2.0}, "readout_steps"),
                        (3.5, "a name")]:
         with pytest.raises(UsageError, match=match):
             variant(bad)
@@ -194,6 +197,10 @@ def test_loihi_circuit_bit_identical_across_halvings(name):
     inf, ref = b.infer(X), r.infer(X)
     np.testing.assert_array_equal(inf.spikes, ref.spikes)
     np.testing.assert_array_equal(inf.potential, ref.potential)
+    if v.readout_steps:
+        np.testing.assert_array_equal(inf.first, ref.first)
+    else:
+        assert inf.first is None and ref.first is None
 
 
 def test_margin_circuit_has_the_target_connection_and_gate():
@@ -226,6 +233,7 @@ def test_brian2_circuit_bit_identical_with_a_halving():
         np.testing.assert_array_equal(got, want)
     inf, ref = b.infer(X, chunk=80), r.infer(X)
     np.testing.assert_array_equal(inf.potential, ref.potential)
+    np.testing.assert_array_equal(inf.first, ref.first)
     b.close()
 
 
@@ -271,3 +279,61 @@ def test_mnist_wide_windows_output_guard_keeps_the_circuit_exact(data_dir):
     assert activity_violations(b.circuit, sp) == [], format_activity(b.circuit, sp)
     assert "g08__o_guard" in b.circuit.connections
     assert "g08__o_guard" not in training_circuit(W1, W2).connections
+
+
+# ------------------------------------------------------------------------- the ramp readout
+def test_ramp_readout_by_hand():
+    """v = max(0, 3 * 128 + z2) in the output phase, +128 per step after, spike when v > 1024
+    (then from 0 again): the first spike's step for potentials worked out by hand."""
+    z2 = np.array([[700, 600, 640, 641, 0, -500, 2000, -384]])
+    # 700: 1084 > 1024 at once; 600: 984, 1112; 640: exactly 1024 does not fire, 1152 does;
+    # 0: 384 + 128 k > 1024 first at k = 6; -500: 0 + 128 k > 1024 at k = 9 (after 8 steps);
+    # 2000: at once (and again only 9 steps later); -384: the floor, like -500
+    assert rule.ramp_readout(z2, 8).tolist() == [[0, 1, 1, 0, 6, -1, 0, -1]]
+    assert rule.ramp_readout(z2, 9).tolist() == [[0, 1, 1, 0, 6, 9, 0, 9]]
+    assert rule.ramp_readout(z2, 0).tolist() == [[0, -1, -1, 0, -1, -1, 0, -1]]
+    assert rule.ramp_readout([[100, 300]], 8, ramp=256).tolist() == [[1, 0]]  # 868, 1124
+    # the answer: the earliest neuron, ties and silence to the lowest index
+    first = np.array([[3, 1, 1, -1], [-1, -1, -1, -1], [-1, 5, -1, 2]])
+    assert rule.first_spike_answer(first).tolist() == [1, 0, 3]
+
+
+def test_ramp_readout_answers_as_the_potential_does_where_they_differ_by_a_ramp():
+    """With outputs far apart the first spike is the potential's argmax; the readout with no
+    such gap (in a single step) is the paper's spike readout and can be wrong."""
+    rng = np.random.default_rng(2)
+    z2 = rng.integers(-400, 400, (500, 10))
+    winner = rng.integers(0, 10, 500)
+    z2[np.arange(500), winner] = z2.max(axis=1) + 200      # one output well ahead
+    answer = rule.first_spike_answer(rule.ramp_readout(z2, 16))
+    np.testing.assert_array_equal(answer, winner)
+
+
+def test_ramp_readout_circuit():
+    """The inference circuit's readout population: as documented, and off for the paper's."""
+    from pulsegated.nbp.network import inference_circuit
+
+    W1, W2, _, _ = saturating_problem()
+    plain = inference_circuit(W1, W2)
+    assert "r" not in plain.populations and plain.schedule.n_phases == 4
+    c = inference_circuit(W1, W2, readout_steps=6)
+    r = c.populations["r"].model
+    assert (r.bias, r.decay_u, r.decay_v, r.v_min, r.threshold) == (rule.RAMP, 4096, 0, 0, 1024)
+    assert c.schedule.n_phases == 10 and c.activity["r"] == tuple(range(3, 10))
+    np.testing.assert_array_equal(c.connections["W2_r"].weight, W2.T)
+    assert c.connections["g00__r_inhibit"].weight < -1024 - 3 * rule.RAMP
+    with pytest.raises(Exception, match="readout_steps"):
+        inference_circuit(W1, W2, readout_steps=-2)
+
+
+def test_ramp_readout_on_the_emulator_fires_in_its_phases_only():
+    from pulsegated.backends import Simulator
+    from pulsegated.nbp.network import inference_circuit
+
+    W1, W2, X, _ = saturating_problem()
+    c = inference_circuit(W1, W2, readout_steps=8)
+    sim = Simulator(c, backend="loihi", record=list(c.populations))
+    sim.run_samples({"pixels": X})
+    sp = {p: sim.spikes(p) for p in c.populations}
+    assert activity_violations(c, sp) == [], format_activity(c, sp)
+    assert len(sp["r"][0]) > len(X), "the readout must fire"

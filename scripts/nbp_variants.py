@@ -90,7 +90,10 @@ def figure(cells: dict, path: Path) -> None:
             if (ds, v) not in cells:
                 continue
             _, runs = cells[(ds, v)]
-            for key, ls in (("acc_potential", "-"), ("acc_spikes", "--")):
+            for key, ls in (("acc_potential", "-"), ("acc_spikes", "--"),
+                            ("acc_first_spike", ":")):
+                if not all(key in r["test"] for h in runs.values() for r in h):
+                    continue
                 c = 100 * mean_curve(runs, key)
                 low = min(low, float(c.min()))
                 ax.plot(np.arange(1, len(c) + 1), c, ls=ls, color=colors[v], lw=1.3)
@@ -101,7 +104,8 @@ def figure(cells: dict, path: Path) -> None:
         ax.grid(alpha=0.3)
     handles = [Line2D([], [], color=colors[v], label=v) for v in shown]
     handles += [Line2D([], [], color="k", ls="-", label="potential argmax"),
-                Line2D([], [], color="k", ls="--", label="spike argmax")]
+                Line2D([], [], color="k", ls="--", label="spike argmax"),
+                Line2D([], [], color="k", ls=":", label="first spike (ramp readout)")]
     fig.legend(handles=handles, loc="outside lower center", fontsize=8,
                ncol=min(len(handles), 5),
                title="variant, _h1000: 1000 hidden units (colour) / readout (line style)",
@@ -146,17 +150,19 @@ def main():
                            "worst_class_min": min(r.get("worst_class_potential", np.nan)
                                                   for r in s["per_seed"])}
         table.append(row)
-    print(f"\n{'variant':<12}" + "".join(f"{LABELS[d] + ' pot / spikes / worst class':>46}"
-                                       for d in args.datasets))
+    print(f"\n{'variant':<12}" + "".join(
+        f"{LABELS[d] + ' pot / spikes / first spike / worst class':>58}" for d in args.datasets))
     for row in table:
         line = f"{row['variant']:<12}"
         for ds in args.datasets:
             if ds in row:
                 m = row[ds]["mean"]
-                line += (f"{100 * m['acc_potential']:>24.2f} %{100 * m['acc_spikes']:>8.2f} %"
-                         f"{100 * row[ds]['worst_class_min']:>9.1f} %")
+                first = (f"{100 * m['acc_first_spike']:>10.2f} %" if "acc_first_spike" in m
+                         else f"{'-':>12}")
+                line += (f"{100 * m['acc_potential']:>26.2f} %{100 * m['acc_spikes']:>8.2f} %"
+                         f"{first}{100 * row[ds]['worst_class_min']:>9.1f} %")
             else:
-                line += f"{'(no records)':>46}"
+                line += f"{'(no records)':>58}"
         print(line)
     with atomic_open(Path("results") / "nbp_variants.json") as f:
         f.write((json.dumps({"epochs": args.epochs, "seeds": args.seeds, "last": 10,

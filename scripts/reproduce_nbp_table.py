@@ -193,10 +193,15 @@ def main():
               + ("" if worst is None else f"{100 * worst:>12.2f}%"))
     mean = {k: float(np.mean([r[k] for r in rows])) for k in ("acc_potential", "acc_spikes",
                                                                "exact", "mse",
-                                                               "worst_class_potential")
+                                                               "worst_class_potential",
+                                                               "acc_first_spike")
             if all(k in r for r in rows)}
     print(f"{'mean':>5}{100 * mean['acc_potential']:>10.2f}%{100 * mean['acc_spikes']:>8.2f}%"
           f"{100 * mean['exact']:>8.2f}%{mean['mse']:>9.4f}")
+    if "acc_first_spike" in mean:
+        print(f"ramp readout (first spike): "
+              + "  ".join(f"seed {r['seed']} {100 * r['acc_first_spike']:.2f}%" for r in rows)
+              + f"  mean {100 * mean['acc_first_spike']:.2f}%")
     if failures:
         print(f"{'':>5} seeds {sorted(failures)} failed and are not in the table")
     if not args.from_results:

@@ -1,9 +1,11 @@
 """Cost of each nBP circuit variant on the Loihi integer emulator (one core).
 
 For every row of the variants' ablation (``pulsegated.nbp.variants.ABLATION``: a variant and a
-hidden layer size): milliseconds per training sample of the full 400-N-10 circuit on the emulator, the exact reference trainer measured in the same run,
-their ratio, and whether the weights are identical after the samples (a variant that halves its
-step is halved once half-way, as a run does when its epoch starts).
+hidden layer size): milliseconds per training sample of the full 400-N-10 circuit on the
+emulator, the exact reference trainer measured in the same run, their ratio, whether the
+weights are identical after the samples (a variant that halves its step is halved once
+half-way, as a run does when its epoch starts), and milliseconds per inference sample on the
+emulator (a ramp readout lengthens a sample from 4 steps to 4 + readout_steps).
 
     python benchmarks/bench_variants.py [--samples 3000] [--variants paper all]
 """
@@ -50,8 +52,8 @@ def main():
     X, y = X[order], y[order]
     n = len(X)
     print(f"MNIST20 (any ink), {n} training samples, network 400-N-10, one core")
-    print(f"{'variant':<12}{'hidden':>7}{'Loihi ms/sample':>17}{'reference ms/sample':>21}{'ratio':>8}"
-          f"{'setup s':>9}  identical")
+    print(f"{'variant':<12}{'hidden':>7}{'Loihi ms/sample':>17}{'reference ms/sample':>21}"
+          f"{'ratio':>8}{'setup s':>9}  identical  Loihi inference ms/sample")
     for name in args.variants:
         vname, hidden = ABLATION[name]
         v = VARIANTS[vname]
@@ -63,8 +65,11 @@ def main():
         ref = ReferenceBackend(W1, W2, variant=v)
         t_ref = timed_training(ref, X, y, bool(v.halve_at))
         same = all(np.array_equal(a, b) for a, b in zip(loihi.weights(), ref.weights()))
+        t0 = time.perf_counter()
+        loihi.infer(X)
+        t_inf = time.perf_counter() - t0
         print(f"{name:<12}{hidden:>7}{1000 * t_loihi / n:>17.3f}{1000 * t_ref / n:>21.4f}"
-              f"{t_loihi / t_ref:>8.0f}{setup:>9.2f}  {same}")
+              f"{t_loihi / t_ref:>8.0f}{setup:>9.2f}  {str(same):<9}{1000 * t_inf / n:>26.3f}")
 
 
 if __name__ == "__main__":

@@ -6,9 +6,9 @@ published circuit and all changes together with 1000).
 With ``--run``, trains every cell (but the paper's circuit, whose records are the accuracy table's:
 ``scripts/reproduce_nbp_table.py --dataset D``) with
 ``scripts/reproduce_nbp_table.py --variant NAME [--hidden N]`` (records in
-``results/nbp_<dataset>_reference[_<variant>][_h<N>].jsonl`` and ``..._summary.json``; finished seeds
-are kept in the ``.sqlite`` stores, so an interrupted ablation resumes and a finished cell only
-has its records and figure written anew), then prints the table,
+``results/nbp_<dataset>_reference[_<variant>][_h<N>].jsonl`` and ``..._summary.json``;
+finished seeds are kept in the ``.sqlite`` stores, so an interrupted ablation resumes and a
+finished cell only has its records and figure written anew), then prints the table,
 writes ``results/nbp_variants.json`` and ``figures/nbp_variants.png`` (mean test accuracy per
 epoch of every variant, both readouts, both datasets).
 

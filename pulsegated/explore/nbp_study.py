@@ -188,12 +188,13 @@ class NbpAccuracy(Study):
     averaged by the metrics), ``variant`` (a name of :data:`pulsegated.nbp.variants.VARIANTS`,
     default ``"paper"``) and the variant's fields ``hidden_low``, ``output_low``,
     ``hidden_high``, ``output_high``, ``margin``, ``halve_at``, ``readout_steps`` (None: the
-    named variant's; a ``halve_at`` of 0 means never).  Seed ``s`` is the Trainer's seed (initial weights and sample
-    orders).
+    named variant's; a ``halve_at`` of 0 means never).  Seed ``s`` is the Trainer's seed
+    (initial weights and sample orders).
 
     Metrics: ``acc_potential``, ``acc_spikes``, ``exact``, ``mse``, and with a ramp readout
-    ``acc_first_spike`` (test set, mean of the last ``last`` epochs), ``final_train_potential``, ``samples_per_s``, ``epochs_done`` and
-    ``history`` (every evaluation record as a JSON string, see :func:`history_from_metrics`).
+    ``acc_first_spike`` (test set, mean of the last ``last`` epochs), ``final_train_potential``,
+    ``samples_per_s``, ``epochs_done`` and ``history`` (every evaluation record as a JSON
+    string, see :func:`history_from_metrics`).
     Each finished epoch is logged to stderr.
     """
 

@@ -1,4 +1,5 @@
-"""Training curves: test and train accuracy of the three readouts against epochs.
+"""Training curves: test and train accuracy of the readouts against epochs (the ramp readout's
+only where the records have it).
 
 Reference values are drawn with the wording of the README: for MNIST the published Loihi figure
 (Renner et al., Nat. Commun. 2024), for Fashion-MNIST the authors' reference code.
@@ -17,7 +18,8 @@ __all__ = ["Reference", "REFERENCES", "READOUTS", "plot_accuracy_curves", "plot_
 
 #: Readouts of a history record: key -> (legend label, line style).
 READOUTS = {"acc_potential": ("potential argmax", "-"), "acc_spikes": ("spike argmax", "--"),
-            "exact": ("exact one-hot", ":")}
+            "exact": ("exact one-hot", ":"),
+            "acc_first_spike": ("first spike (ramp readout)", "-.")}
 #: Colours of the test and train curves.
 SPLIT_COLORS = {"test": "C0", "train": "C1"}
 
@@ -90,6 +92,8 @@ def plot_accuracy_curves(history: list, ax=None, title: str | None = None, refer
     epochs = [r["epoch"] for r in history]
     has_train = bool(history) and "train" in history[0]
     for key, (_, ls) in READOUTS.items():
+        if not history or key not in history[0]["test"]:
+            continue
         ax.plot(epochs, [100 * r["test"][key] for r in history], ls, color=SPLIT_COLORS["test"],
                 marker="o" if len(epochs) < 30 else None, ms=3)
         if has_train:
@@ -104,7 +108,8 @@ def plot_accuracy_curves(history: list, ax=None, title: str | None = None, refer
         panel_title(ax, title)
     if legend:
         from pulsegated.plotting.style import legend_outside
-        handles, labels = accuracy_legend_handles(has_train, references)
+        handles, labels = accuracy_legend_handles(has_train, references,
+                                                  _readouts_of(history))
         legend_outside(ax, "below", ncol=3, handles=handles, labels=labels)
     return ax
 
@@ -121,16 +126,26 @@ def _draw_reference(ax, ref: Reference, epochs) -> None:
                    ls=READOUTS[ref.readout][1], alpha=0.8, zorder=1, gid="reference")
 
 
-def accuracy_legend_handles(has_train: bool = True, references=()) -> tuple:
-    """Legend entries of the accuracy figures: splits (colour), readouts (style), references."""
+def _readouts_of(*histories) -> tuple:
+    """The readout keys the records of every history hold."""
+    return tuple(k for k in READOUTS
+                 if all(k in h[0]["test"] for h in histories if h))
+
+
+def accuracy_legend_handles(has_train: bool = True, references=(), readouts=None) -> tuple:
+    """Legend entries of the accuracy figures: splits (colour), readouts (style; ``readouts``:
+    the keys drawn, default all but the ramp readout's), references."""
     from matplotlib.lines import Line2D
 
+    if readouts is None:
+        readouts = tuple(k for k in READOUTS if k != "acc_first_spike")
     handles = [Line2D([], [], color=SPLIT_COLORS["test"], lw=2)]
     labels = ["test set"]
     if has_train:
         handles.append(Line2D([], [], color=SPLIT_COLORS["train"], lw=2))
         labels.append("training set")
-    for _, (label, ls) in READOUTS.items():
+    for key in readouts:
+        label, ls = READOUTS[key]
         handles.append(Line2D([], [], color="0.3", ls=ls))
         labels.append(label)
     for ref in references:
@@ -172,6 +187,7 @@ def plot_accuracy_runs(runs: dict, dataset: str, references=None):
         ax.set_ylabel("")
     axes[0][0].set_ylim(max(0.0, np.floor(lowest) - 5), 100)
     has_train = any("train" in h[0] for h in runs.values() if h)
-    handles, labels = accuracy_legend_handles(has_train, references)
+    handles, labels = accuracy_legend_handles(has_train, references,
+                                              _readouts_of(*runs.values()))
     fig.legend(handles, labels, loc="outside lower center", ncol=min(len(labels), 5))
     return fig

@@ -67,3 +67,18 @@ def test_single_run_curve_legend_outside_the_data(tmp_path):
     plt.close(fig)
     path = save_accuracy_curve(_history(0), tmp_path / "c.png", title="built-in")
     assert path.stat().st_size > 10000
+
+
+def test_ramp_readout_curve_only_where_the_records_have_it():
+    plain = {0: _history(0)}
+    ramp = {0: _history(0)}
+    for rec in ramp[0]:
+        for split in ("test", "train"):
+            rec[split]["acc_first_spike"] = rec[split]["acc_potential"] - 0.001
+    label = "first spike (ramp readout)"
+    fig_plain, fig_ramp = plot_accuracy_runs(plain, "mnist"), plot_accuracy_runs(ramp, "mnist")
+    assert label not in _legend_texts(fig_plain) and label in _legend_texts(fig_ramp)
+    styles = [ln.get_linestyle() for ln in fig_ramp.axes[0].lines if ln.get_gid() != "reference"]
+    assert styles.count("-.") == 2                           # test and training set
+    assert len(fig_ramp.axes[0].lines) == len(fig_plain.axes[0].lines) + 2
+    plt.close("all")

@@ -33,6 +33,7 @@ import time
 
 from pulsegated.atomic import atomic_open
 from pulsegated.errors import UsageError
+from pulsegated.nbp.variants import ABLATION, record_name
 
 __all__ = ["FigureJob", "JOBS", "run_jobs", "select_jobs", "chains", "MANIFEST"]
 
@@ -94,8 +95,10 @@ _LINEAR = ("figures/graded_bp_weights.png", "figures/graded_bp_cycles_raster.png
 def _variants() -> FigureJob:
     outs = ["figures/nbp_variants.png", "results/nbp_variants.json"]
     for ds in ("mnist", "fashion-mnist"):
-        for v in ("wide", "margin", "halve", "all"):
-            stem = f"nbp_{ds}_reference_{v}"
+        for variant, hidden in ABLATION.values():
+            if (variant, hidden) == ("paper", 400):
+                continue  # the nbp-table jobs' records
+            stem = record_name(ds, variant, hidden)
             outs += [f"figures/{stem}_accuracy.png", f"results/{stem}.jsonl",
                      f"results/{stem}_summary.json"]
     cmd = ("python", "scripts/nbp_variants.py", "--run")

@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from pulsegated.atomic import atomic_open
+from pulsegated.nbp import variants
 from pulsegated.nbp.variants import ABLATION, VARIANTS
 
 DATASETS = ("mnist", "fashion-mnist")
@@ -37,8 +38,7 @@ PUBLISHED = {"mnist": "96.2–96.3 % by spikes (Loihi), 97.5 % second readout",
 def record_name(dataset: str, row: str) -> str:
     """The records' name of an ablation row (as ``scripts/reproduce_nbp_table.py`` names them)."""
     variant, hidden = ABLATION[row]
-    return (f"nbp_{dataset}_reference" + ("" if variant == "paper" else f"_{variant}")
-            + ("" if hidden == 400 else f"_h{hidden}"))
+    return variants.record_name(dataset, variant, hidden)
 
 
 def load(dataset: str, row: str):

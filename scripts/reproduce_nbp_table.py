@@ -148,13 +148,11 @@ def main():
     except UsageError as e:
         ap.error(f"--{e}")
     try:
-        from pulsegated.nbp.variants import variant
+        from pulsegated.nbp.variants import record_name, variant
         variant(args.variant)
     except UsageError as e:
         ap.error(f"--variant: {e}")
-    name = args.name or (f"nbp_{args.dataset}_{args.backend}"
-                         + ("" if args.variant == "paper" else f"_{args.variant}")
-                         + ("" if args.hidden == 400 else f"_h{args.hidden}"))
+    name = args.name or record_name(args.dataset, args.variant, args.hidden, args.backend)
     out = Path("results") / f"{name}.jsonl"
     out.parent.mkdir(exist_ok=True)
     figure = Path("figures") / f"{name}_accuracy.png"

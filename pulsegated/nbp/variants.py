@@ -59,8 +59,8 @@ import numpy as np
 
 from pulsegated.errors import UsageError
 
-__all__ = ["Variant", "VARIANTS", "PAPER", "ABLATION", "variant", "MAX_LOW", "GRAIN", "MAX_SHIFT",
-           "MAX_READOUT"]
+__all__ = ["Variant", "VARIANTS", "PAPER", "ABLATION", "variant", "record_name", "MAX_LOW",
+           "GRAIN", "MAX_SHIFT", "MAX_READOUT"]
 
 #: window edges and margins are multiples of this (1/16 threshold): a gate weight such as
 #: 8704 + margin is an 8-bit mantissa times 2**6 only in these steps
@@ -206,6 +206,18 @@ VARIANTS = {
 ABLATION = {**{name: (name, 400) for name in VARIANTS},
             "paper_h1000": ("paper", 1000), "all_h1000": ("all", 1000),
             "wide_ramp_h1000": ("wide_ramp", 1000)}
+
+
+def record_name(dataset: str, variant: str = "paper", hidden: int = 400,
+                backend: str = "reference") -> str:
+    """The name of a training run's records: ``nbp_<dataset>_<backend>[_<variant>][_h<hidden>]``.
+
+    The published circuit (variant ``paper``, 400 hidden units) has no suffix; results go to
+    ``results/<name>.jsonl`` and ``results/<name>_summary.json``, the accuracy curves to
+    ``figures/<name>_accuracy.png``.
+    """
+    return (f"nbp_{dataset}_{backend}" + ("" if variant == "paper" else f"_{variant}")
+            + ("" if hidden == 400 else f"_h{hidden}"))
 
 
 def variant(spec) -> Variant:

@@ -67,49 +67,70 @@ def train(dataset: str, row: str, args) -> int:
     return subprocess.run(cmd).returncode
 
 
-def mean_curve(runs: dict, key: str) -> np.ndarray:
-    n = min(len(h) for h in runs.values())
-    return np.mean([[r["test"][key] for r in sorted(h, key=lambda r: r["epoch"])[:n]]
-                    for h in runs.values()], axis=0)
+def seed_means(runs: dict, key: str, last: int) -> list[float] | None:
+    """Each seed's mean test accuracy (%) over its last ``last`` epochs; None if a record lacks
+    the readout ``key``."""
+    if not all(key in r["test"] for h in runs.values() for r in h):
+        return None
+    return [100 * float(np.mean([r["test"][key]
+                                 for r in sorted(h, key=lambda r: r["epoch"])[-last:]]))
+            for _, h in sorted(runs.items())]
 
 
-def figure(cells: dict, path: Path) -> None:
+#: the circuit's published MNIST results (see PUBLISHED), drawn as reference lines
+PUBLISHED_LINES = {"mnist": ((96.3, "published, spikes (Loihi)"),
+                             (97.5, "published, second readout"))}
+READOUTS = (("acc_potential", "potential argmax", "o"), ("acc_spikes", "spike argmax", "^"),
+            ("acc_first_spike", "first spike (ramp readout)", "s"))
+
+
+def figure(cells: dict, path: Path, last: int = 10) -> None:
+    """One panel per dataset: per ablation row and readout, each seed's mean over its last
+    ``last`` epochs (a dot) and the mean over seeds (a bar)."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from matplotlib.lines import Line2D
 
     from pulsegated.plotting.style import save_figure
 
-    fig, axes = plt.subplots(1, 2, figsize=(12, 5.2), constrained_layout=True)
-    colors = dict(zip(ABLATION, plt.rcParams["axes.prop_cycle"].by_key()["color"]))
     shown = [v for v in ABLATION if any((ds, v) in cells for ds in DATASETS)]
+    fig, axes = plt.subplots(len(DATASETS), 1, figsize=(12, 9), constrained_layout=True)
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    width = 0.8 / len(READOUTS)
     for ax, ds in zip(axes, DATASETS):
-        low = 100.0
-        for v in shown:
+        low, labelled = 100.0, set()
+        for i, v in enumerate(shown):
             if (ds, v) not in cells:
                 continue
             _, runs = cells[(ds, v)]
-            for key, ls in (("acc_potential", "-"), ("acc_spikes", "--"),
-                            ("acc_first_spike", ":")):
-                if not all(key in r["test"] for h in runs.values() for r in h):
+            for j, (key, label, marker) in enumerate(READOUTS):
+                means = seed_means(runs, key, last)
+                if means is None:
                     continue
-                c = 100 * mean_curve(runs, key)
-                low = min(low, float(c.min()))
-                ax.plot(np.arange(1, len(c) + 1), c, ls=ls, color=colors[v], lw=1.3)
-        ax.set_title(f"{LABELS[ds]}: mean over seeds")
-        ax.set_xlabel("epoch")
+                x = i + (j - (len(READOUTS) - 1) / 2) * width
+                low = min(low, min(means))
+                ax.bar(x, np.mean(means), width * 0.9, color=colors[j], alpha=0.35,
+                       label=None if label in labelled else label)
+                labelled.add(label)
+                ax.plot(np.full(len(means), x), means, marker, color=colors[j], ms=4,
+                        mfc="none", ls="none")
+        for k, (y, label) in enumerate(PUBLISHED_LINES.get(ds, ())):
+            ax.axhline(y, color="k", lw=0.9, ls=("--", ":")[k % 2], label=label)
+        ax.plot([], [], "o", color="0.3", mfc="none", ms=4, ls="none",
+                label=f"one seed (mean of its last {last} epochs)")
+        ax.set_xticks(range(len(shown)), shown, rotation=20, ha="right")
+        ax.set_xlim(-0.6, len(shown) - 0.4)
+        ax.set_ylim(max(0.0, np.floor(low) - 2), 100)  # every seed's dot shown
         ax.set_ylabel("test accuracy (%)")
-        ax.set_ylim(np.floor(low) - 1, 100)  # every point of every curve shown
-        ax.grid(alpha=0.3)
-    handles = [Line2D([], [], color=colors[v], label=v) for v in shown]
-    handles += [Line2D([], [], color="k", ls="-", label="potential argmax"),
-                Line2D([], [], color="k", ls="--", label="spike argmax"),
-                Line2D([], [], color="k", ls=":", label="first spike (ramp readout)")]
-    fig.legend(handles=handles, loc="outside lower center", fontsize=8,
-               ncol=min(len(handles), 5),
-               title="variant, _h1000: 1000 hidden units (colour) / readout (line style)",
-               title_fontsize=8)
+        ax.set_title(f"{LABELS[ds]}: ablation rows (_h1000: 1000 hidden units), "
+                     "bar = mean over seeds")
+        ax.grid(axis="y", alpha=0.3)
+    handles = {}
+    for ax in axes:
+        for h, lab in zip(*ax.get_legend_handles_labels()):
+            handles.setdefault(lab, h)
+    fig.legend(handles.values(), handles.keys(), loc="outside lower center", fontsize=8,
+               ncol=3)
     save_figure(fig, path)
     plt.close(fig)
 
@@ -150,10 +171,10 @@ def main():
                            "worst_class_min": min(r.get("worst_class_potential", np.nan)
                                                   for r in s["per_seed"])}
         table.append(row)
-    print(f"\n{'variant':<12}" + "".join(
+    print(f"\n{'variant':<16}" + "".join(
         f"{LABELS[d] + ' pot / spikes / first spike / worst class':>58}" for d in args.datasets))
     for row in table:
-        line = f"{row['variant']:<12}"
+        line = f"{row['variant']:<16}"
         for ds in args.datasets:
             if ds in row:
                 m = row[ds]["mean"]

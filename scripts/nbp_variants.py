@@ -84,9 +84,9 @@ READOUTS = (("acc_potential", "potential argmax", "o"), ("acc_spikes", "spike ar
             ("acc_first_spike", "first spike (ramp readout)", "s"))
 
 
-def figure(cells: dict, path: Path, last: int = 10) -> None:
-    """One panel per dataset: per ablation row and readout, each seed's mean over its last
-    ``last`` epochs (a dot) and the mean over seeds (a bar)."""
+def figure(cells: dict, path: Path) -> None:
+    """One panel per dataset: per ablation row and readout, each seed's mean over the last epochs
+    its summary averages (a dot) and the mean over seeds (a bar)."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -98,11 +98,12 @@ def figure(cells: dict, path: Path, last: int = 10) -> None:
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     width = 0.8 / len(READOUTS)
     for ax, ds in zip(axes, DATASETS):
-        low, labelled = 100.0, set()
+        low, labelled, last = 100.0, set(), None
         for i, v in enumerate(shown):
             if (ds, v) not in cells:
                 continue
-            _, runs = cells[(ds, v)]
+            summary, runs = cells[(ds, v)]
+            last = summary["last"]
             for j, (key, label, marker) in enumerate(READOUTS):
                 means = seed_means(runs, key, last)
                 if means is None:
@@ -117,7 +118,7 @@ def figure(cells: dict, path: Path, last: int = 10) -> None:
         for k, (y, label) in enumerate(PUBLISHED_LINES.get(ds, ())):
             ax.axhline(y, color="k", lw=0.9, ls=("--", ":")[k % 2], label=label)
         ax.plot([], [], "o", color="0.3", mfc="none", ms=4, ls="none",
-                label=f"one seed (mean of its last {last} epochs)")
+                label=f"one seed (mean of its last {last} epochs)" if last else "one seed")
         ax.set_xticks(range(len(shown)), shown, rotation=20, ha="right")
         ax.set_xlim(-0.6, len(shown) - 0.4)
         ax.set_ylim(max(0.0, np.floor(low) - 2), 100)  # every seed's dot shown

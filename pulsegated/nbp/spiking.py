@@ -25,7 +25,7 @@ from pulsegated.nbp.training import (Inference, TrainingBackend, check_plastic_s
                                      check_weights)
 
 __all__ = ["SpikingBackend", "LoihiBackend", "Brian2Backend", "check_bias_bound",
-           "output_readout", "BIAS_BOUND"]
+           "output_readout", "BIAS_BOUND", "WATCHED", "check_output_phases"]
 
 #: the bias every data neuron must be lifted over by its gate: data input alone must stay below it
 BIAS_BOUND = -kinds.BIAS_DATA
@@ -55,6 +55,49 @@ def check_bias_bound(W1, W2, X, step_shift: int = 0) -> None:
             raise UsageError(f"{name} input reaches {top} > {BIAS_BOUND}: neurons would fire out "
                              f"of phase (the gate bias bound); use fewer or sparser inputs or "
                              f"smaller weights")
+
+
+#: the training circuit's population whose spikes every chunk is checked against its phases
+WATCHED = "o"
+
+
+def check_output_phases(circuit, steps, indices, first_sample: int = 0) -> None:
+    """Refuse a training run whose output layer fired outside its phases.
+
+    The output units fire only in phases 3, 5 and 9.  In the replay phases 7 and 11 the hidden
+    units with a hidden error fire onto them, and only the data bias (and, in the variants, the
+    phase-8 guard gate; in phase 0 the inhibition gate) holds them down: with many hidden units
+    and large positive weights their summed input can exceed that, and an output unit fires in
+    phase 8 or 0.  Its spike then reaches the backward layer and the plastic copies, so the
+    chip leaves the rule of :func:`pulsegated.nbp.rule.train_sample` silently.  This turns that
+    into an error naming the sample, the unit and the phase.
+
+    Parameters
+    ----------
+    circuit : Circuit
+        The scheduled training circuit.
+    steps, indices : int arrays
+        Spikes of :data:`WATCHED` to check.
+    first_sample : int
+        Number of the samples trained before this circuit was built (for the message).
+
+    Raises
+    ------
+    UsageError
+    """
+    from pulsegated.analysis.activity import phase_of
+
+    steps = np.asarray(steps, dtype=np.int64)
+    ph = phase_of(circuit, steps)
+    bad = (ph >= 0) & ~np.isin(ph, circuit.activity[WATCHED])
+    if bad.any():
+        k = int(np.flatnonzero(bad)[0])
+        sample = first_sample + int((steps[k] - circuit.schedule.t0) // circuit.schedule.n_phases)
+        raise UsageError(
+            f"training sample {sample}: output unit {int(np.asarray(indices)[k])} fired in phase "
+            f"{int(ph[k])}, where the circuit holds it silent (the hidden units replayed onto it "
+            f"exceed its bias and gates), so the plastic copies leave the nBP rule from here on; "
+            f"use fewer hidden units or a variant with narrower derivative windows")
 
 
 def output_readout(circuit, sim, n: int, first: int = 0) -> Inference:
@@ -161,8 +204,11 @@ class SpikingBackend(TrainingBackend):
         self.circuit = training_circuit(W1, W2, copies=copies, variant=self.variant,
                                         step_shift=self.step_shift)
         t0 = time.perf_counter()
-        self.sim = Simulator(self.circuit, backend=self.simulator, record=self.record,
+        record = list(dict.fromkeys([*self.record, WATCHED]))
+        self.sim = Simulator(self.circuit, backend=self.simulator, record=record,
                              **self._options(self.chunk, training=True))
+        self._samples_before = getattr(self, "_samples_trained", 0)
+        self._watched_seen = 0  # spikes of WATCHED already checked
         self.sim.prepare()  # compile now, not inside the first chunk
         self.compile_time = time.perf_counter() - t0
 
@@ -209,8 +255,23 @@ class SpikingBackend(TrainingBackend):
             b = min(a + self.chunk, len(X))
             check_bias_bound(*self.weights(), X[a:b], self.step_shift)
             self.sim.run_samples({"pixels": X[a:b], "targets": T[a:b]})
+            self._check_watched()
+            self._samples_trained = getattr(self, "_samples_trained", 0) + b - a
             if progress is not None:
                 progress(b - a)
+
+    def _check_watched(self) -> None:
+        """:func:`check_output_phases` on the output spikes of the chunk just run; the
+        simulator's record is then cleared where it can be (when the user recorded nothing), so
+        long runs do not accumulate them."""
+        steps, idx = self.sim.spikes(WATCHED)
+        check_output_phases(self.circuit, steps[self._watched_seen:], idx[self._watched_seen:],
+                            self._samples_before)
+        if not self.record and hasattr(self.sim, "clear_spikes"):
+            self.sim.clear_spikes()
+            self._watched_seen = 0
+        else:
+            self._watched_seen = len(steps)
 
     def weights(self):
         """``(W1, W2)``: the plastic mantissas (worth ``2**-step_shift`` threshold/1024 each)."""

@@ -26,6 +26,20 @@ FLAGS = {"algorithm": "--algorithm", "hidden": "--hidden", "dataset": "--dataset
          "eta_halve_at": "--eta-halve-at"}
 
 
+def _dendrite_weight(text: str):
+    """``--output-dendrite-weight``: a non-negative number, or 'authors' (None: 0.09)."""
+    import argparse
+    if text == "authors":
+        return None
+    try:
+        w = float(text)
+    except ValueError:
+        w = -1.0
+    if not w >= 0 or w == float("inf"):
+        raise argparse.ArgumentTypeError(f"a non-negative number or 'authors', got {text!r}")
+    return w
+
+
 def add_arguments(p) -> None:
     p.add_argument("--algorithm", default="erbp", choices=("erbp", "perbp"),
                    help="erbp: additive shot noise; perbp: blank-out synapses (p = 0.65), "
@@ -48,6 +62,10 @@ def add_arguments(p) -> None:
                         "(default: float weights)")
     p.add_argument("--eta", type=float, default=6e-4,
                    help="learning rate: w += eta * U per gated presynaptic spike")
+    p.add_argument("--output-dendrite-weight", type=_dendrite_weight, default=1.0,
+                   metavar="W",
+                   help="weight of error spikes onto the prediction neurons' dendrites; "
+                        "'authors' for the authors' 0.09 (default: 1, see ERBPParams)")
     p.add_argument("--eta-halve-at", type=int, nargs="+", default=(), metavar="EPOCH",
                    help="halve the learning rate when each of these epochs starts (e.g. "
                         "--eta-halve-at 4 6 8: eta / 2 in epochs 4-5, eta / 4 in 6-7, ...; "
@@ -92,8 +110,19 @@ def config_from_args(args):
                       overwrite=args.overwrite, data_dir=args.data_dir,
                       checkpoint_every=args.checkpoint_every,
                       eta_halve_at=tuple(args.eta_halve_at),
-                      param_overrides={} if args.eta == 6e-4 else {"eta": args.eta}
+                      param_overrides=_overrides(args)
                       ).validate(FLAGS)
+
+
+def _overrides(args) -> dict:
+    """The ERBPParams fields the command line sets away from their defaults (only those, so a
+    run's identity is unchanged when a flag is left at its default)."""
+    out = {}
+    if args.eta != 6e-4:
+        out["eta"] = args.eta
+    if args.output_dendrite_weight != 1.0:
+        out["output_dendrite_weight"] = args.output_dendrite_weight
+    return out
 
 
 def _line(rec: dict) -> str:

@@ -151,7 +151,7 @@ def erbp_args(args):
         algorithm=args.algorithm, hidden=args.hidden, dataset=args.dataset, epochs=args.epochs,
         max_samples=args.max_samples, seed=args.seed, dt=0.1 if args.dt is None else args.dt,
         bits=args.bits, eta=6e-4 if args.eta is None else args.eta, eval_test=args.eval_test,
-        eta_halve_at=tuple(args.eta_halve_at or ()),
+        eta_halve_at=tuple(args.eta_halve_at or ()), output_dendrite_weight=1.0,
         out=args.checkpoint_dir, resume=args.resume, overwrite=args.overwrite,
         checkpoint_every=5000, codegen="cython", device=args.device or "runtime",
         chunk=1000 if args.device == "cpp_standalone" else 100, data_dir=args.data_dir,

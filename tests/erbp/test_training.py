@@ -49,6 +49,21 @@ def test_eta_schedule_halves_from_the_listed_epochs():
     assert "eta_halve_at" not in cli.config_from_args(_args()).identity()
 
 
+def test_output_dendrite_weight_flag():
+    default = cli.config_from_args(_args())
+    assert default.params().output_dendrite_weight == 1.0
+    assert "output_dendrite_weight" not in default.param_overrides  # identity unchanged
+    authors = cli.config_from_args(_args("--output-dendrite-weight", "authors"))
+    assert authors.param_overrides == {"output_dendrite_weight": None}
+    assert authors.params().output_dendrite_weight is None
+    assert authors.identity() != default.identity()
+    half = cli.config_from_args(_args("--output-dendrite-weight", "0.5"))
+    assert half.params().output_dendrite_weight == 0.5
+    for bad in ("-1", "x", "inf", "nan"):
+        with pytest.raises(UsageError, match="--output-dendrite-weight"):
+            _args("--output-dendrite-weight", bad)
+
+
 def test_parser_refuses_unknown_choices():
     for argv in (["--algorithm", "bp"], ["--bits", "4"], ["--dataset", "cifar"]):
         with pytest.raises(UsageError):

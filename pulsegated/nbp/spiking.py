@@ -25,19 +25,34 @@ from pulsegated.nbp.training import (Inference, TrainingBackend, check_plastic_s
                                      check_weights)
 
 __all__ = ["SpikingBackend", "LoihiBackend", "Brian2Backend", "check_bias_bound",
-           "output_readout", "BIAS_BOUND", "WATCHED", "check_output_phases"]
+           "output_readout", "BIAS_BOUND", "INHIBITED_BOUND", "WATCHED", "check_output_phases"]
 
-#: the bias every data neuron must be lifted over by its gate: data input alone must stay below it
-BIAS_BOUND = -kinds.BIAS_DATA
+#: the largest data input a data neuron can take in an ungated phase without firing: it sits
+#: 8192 below zero and fires when its potential exceeds the threshold
+BIAS_BOUND = -kinds.BIAS_DATA + kinds.THRESHOLD
+#: the same in a phase where an inhibitory gate adds its weight to the bias
+INHIBITED_BOUND = BIAS_BOUND - kinds.GATE_INHIBIT
 
 
 def check_bias_bound(W1, W2, X, step_shift: int = 0) -> None:
-    """Refuse inputs that could make a data neuron fire outside its phase.
+    """Refuse inputs that could make a data neuron fire outside its phase and change the learning.
 
-    A data neuron sits 8192 below zero and fires only when its gate lifts it; a summed data input
-    above 8192 + threshold would make it fire in an ungated phase and break the circuit.  The check
-    uses the current weights and the samples about to be trained (the largest ``W1 x`` and
-    ``W2 h``), on every simulator; ``W1``, ``W2`` are mantissas worth ``2**-step_shift``.
+    A data neuron sits 8192 below zero and fires only when its gate lifts it; a larger summed
+    data input makes it fire where the circuit holds it silent.
+
+    * ``W2 h`` reaches the output layer in phase 8 of the published circuit with the bias alone:
+      at most :data:`BIAS_BOUND` (8192 + threshold).
+    * ``W1 x`` reaches the hidden layer ungated only in phase 0 (the replay of phase 11).  A
+      hidden spike there changes nothing: no input spike coincides with it, and it reaches the
+      outputs in phase 1, where :func:`check_output_phases` would see them fire (a full MNIST
+      epoch of the published circuit has 11 such spikes and stays bit-identical, all eight
+      plastic copies included).  Its other ungated arrival, the replay of phase 7, meets the
+      inhibition of phase 8: at most :data:`INHIBITED_BOUND`.
+
+    The check uses the current weights and the samples about to be trained (the largest
+    ``|W1 x|`` and ``|W2 h|``), on every simulator; ``W1``, ``W2`` are mantissas worth
+    ``2**-step_shift``.  The weights change while the chunk trains, so this is a check before the
+    chunk; :func:`check_output_phases` checks the output layer's actual spikes after it.
 
     Raises
     ------
@@ -49,10 +64,11 @@ def check_bias_bound(W1, W2, X, step_shift: int = 0) -> None:
     z1 = np.asarray(X, dtype=np.float64) @ E1.astype(np.float64).T
     h = (z1 > 512).astype(np.float64)
     z2 = h @ E2.astype(np.float64).T
-    for name, z in (("hidden (W1 x)", z1), ("output (W2 h)", z2)):
+    for name, z, bound in (("hidden (W1 x)", z1, INHIBITED_BOUND),
+                           ("output (W2 h)", z2, BIAS_BOUND)):
         top = int(np.abs(z).max(initial=0))
-        if top > BIAS_BOUND:
-            raise UsageError(f"{name} input reaches {top} > {BIAS_BOUND}: neurons would fire out "
+        if top > bound:
+            raise UsageError(f"{name} input reaches {top} > {bound}: neurons would fire out "
                              f"of phase (the gate bias bound); use fewer or sparser inputs or "
                              f"smaller weights")
 

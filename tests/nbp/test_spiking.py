@@ -6,8 +6,8 @@ import pytest
 from pulsegated.errors import UsageError
 from pulsegated.nbp import kinds, rule
 from pulsegated.nbp.network import training_circuit
-from pulsegated.nbp.spiking import (Brian2Backend, LoihiBackend, WATCHED, check_bias_bound,
-                                    check_output_phases)
+from pulsegated.nbp.spiking import (BIAS_BOUND, INHIBITED_BOUND, Brian2Backend, LoihiBackend,
+                                    WATCHED, check_bias_bound, check_output_phases)
 
 
 def _backend(name, W1, W2, **kw):
@@ -39,6 +39,31 @@ def test_replay_case_by_hand():
     assert (f["z1"] == 600).all() and f["h"].all() and list(f["z2"][0]) == [80, 0]
     # the published circuit holds output 1 in phase 8 by its bias alone: 10160 is over it
     assert 40 * 254 > -kinds.BIAS_DATA + kinds.THRESHOLD
+
+
+def test_bias_bounds_by_hand():
+    # ungated arrivals: W2 h in phase 8 of the published circuit (the bias alone), W1 x in phase
+    # 8 (the bias and the inhibitory gate); a neuron fires when its potential exceeds 1024
+    assert BIAS_BOUND == 8192 + 1024 and INHIBITED_BOUND == 8192 + 8128 + 1024
+    W1 = np.full((40, 3), 200, dtype=np.int64)  # every hidden unit at 600: on
+    W2 = np.zeros((2, 40), dtype=np.int64)
+    W2[0, :36], W2[0, 36] = 254, 72  # 36 x 254 + 72 = 9216
+    X = np.ones((1, 3), np.uint8)
+    check_bias_bound(W1, W2, X)
+    W2[0, 36] = 74
+    with pytest.raises(UsageError, match=r"output \(W2 h\) input reaches 9218 > 9216"):
+        check_bias_bound(W1, W2, X)
+    W1 = np.zeros((2, 69), dtype=np.int64)
+    W1[0, :68], W1[0, 68] = 254, 72  # 68 x 254 + 72 = 17344
+    X = np.ones((1, 69), np.uint8)
+    check_bias_bound(W1, np.zeros((2, 2), np.int64), X)
+    W1[0, 68] = 74
+    with pytest.raises(UsageError, match=r"hidden \(W1 x\) input reaches 17346 > 17344"):
+        check_bias_bound(W1, np.zeros((2, 2), np.int64), X)
+    W1[0, 68] = -74  # a negative sum of that size is refused too (the input accumulator)
+    W1[0, :68] = -256
+    with pytest.raises(UsageError, match=r"hidden \(W1 x\) input reaches 17482 > 17344"):
+        check_bias_bound(W1, np.zeros((2, 2), np.int64), X)
 
 
 @pytest.mark.parametrize("simulator", ["loihi", "brian2"])

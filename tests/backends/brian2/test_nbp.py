@@ -92,11 +92,11 @@ def test_bad_input():
 
 def test_bias_bound_is_refused():
     """Inputs whose summed weight exceeds the gate's bias cancellation would fire out of phase."""
-    W1 = np.full((4, 60), 200, dtype=np.int64)
+    W1 = np.full((4, 100), 200, dtype=np.int64)
     W2 = np.zeros((2, 4), dtype=np.int64)
     b = Brian2Backend(W1, W2, codegen="numpy", chunk=4)
-    with pytest.raises(UsageError, match=r"hidden \(W1 x\) input reaches 12000 > 8192"):
-        b.train(np.ones((1, 60), np.uint8), np.array([0]))
+    with pytest.raises(UsageError, match=r"hidden \(W1 x\) input reaches 20000 > 17344"):
+        b.train(np.ones((1, 100), np.uint8), np.array([0]))
 
 
 def test_equation_neurons_receive_weights_in_their_units():

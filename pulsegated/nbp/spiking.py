@@ -213,6 +213,7 @@ class SpikingBackend(TrainingBackend):
         self.step_shift = check_step_shift(step_shift)
         self.record = list(record)
         self._inference = None  # (circuit, simulator, chunk) kept between infer calls
+        self._samples_trained = 0  # by this backend (the messages of check_output_phases)
         self._build_training(W1, W2, check_plastic_state(W1, W2, plastic))
 
     def _build_training(self, W1, W2, copies) -> None:
@@ -223,7 +224,7 @@ class SpikingBackend(TrainingBackend):
         record = list(dict.fromkeys([*self.record, WATCHED]))
         self.sim = Simulator(self.circuit, backend=self.simulator, record=record,
                              **self._options(self.chunk, training=True))
-        self._samples_before = getattr(self, "_samples_trained", 0)
+        self._samples_before = self._samples_trained  # before this circuit was built
         self._watched_seen = 0  # spikes of WATCHED already checked
         self.sim.prepare()  # compile now, not inside the first chunk
         self.compile_time = time.perf_counter() - t0
@@ -272,7 +273,7 @@ class SpikingBackend(TrainingBackend):
             check_bias_bound(*self.weights(), X[a:b], self.step_shift)
             self.sim.run_samples({"pixels": X[a:b], "targets": T[a:b]})
             self._check_watched()
-            self._samples_trained = getattr(self, "_samples_trained", 0) + b - a
+            self._samples_trained += b - a
             if progress is not None:
                 progress(b - a)
 

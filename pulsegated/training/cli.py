@@ -18,6 +18,13 @@ HELP = ("train the nBP network (or eRBP / peRBP: --algorithm) online and evaluat
 ALGORITHMS = ("nbp", "erbp", "perbp")
 
 
+def _dendrite_weight(text: str) -> str:
+    """``--output-dendrite-weight``, checked here and passed on as written."""
+    from pulsegated.erbp.cli import _dendrite_weight as check
+    check(text)
+    return text
+
+
 def _threshold(text: str):
     if text in ("any", "half"):
         return text
@@ -51,14 +58,16 @@ def add_arguments(p) -> None:
                         "or brian2 (spiking circuit) (default: reference); eRBP runs on brian2 "
                         "only")
     p.add_argument("--device", default=None,
-                   help="backend device: brian2 takes runtime or cpp_standalone (default: runtime); "
+                   help="backend device: brian2 takes runtime or cpp_standalone (default: "
+                        "runtime); "
                         "the other backends take none")
     p.add_argument("--epochs", type=int, default=1,
                    help="passes over the training set (each in a fresh seeded order)")
     p.add_argument("--seed", type=int, default=0,
                    help="seeds the initial weights and the sample order of every epoch")
     p.add_argument("--max-samples", type=int, default=None,
-                   help="train each epoch on the first N samples of the seed's order (default: all)")
+                   help="train each epoch on the first N samples of the seed's order "
+                        "(default: all)")
     p.add_argument("--threshold", type=str, default=None,
                    help="binarisation: 'any' (raw >= 1), 'half' (raw >= 128) or a raw level; "
                         "default: the dataset's (mnist: any, fashion-mnist: half)")
@@ -73,8 +82,12 @@ def add_arguments(p) -> None:
                    help="eRBP only: halve the learning rate when each of these epochs starts")
     p.add_argument("--bits", type=int, default=None, choices=(8,),
                    help="eRBP only: 8-bit weights with stochastic rounding")
+    p.add_argument("--output-dendrite-weight", type=_dendrite_weight, default=None, metavar="W",
+                   help="eRBP only: weight of error spikes onto the prediction dendrites, or "
+                        "'authors' (see pulsegated erbp)")
     p.add_argument("--data-dir", default=None,
-                   help="the folder datasets are read from, nowhere else (default: $PULSEGATED_DATA, "
+                   help="the folder datasets are read from, nowhere else (default: "
+                        "$PULSEGATED_DATA, "
                         "else the user cache)")
     p.add_argument("--checkpoint-dir", default=None,
                    help="write checkpoint.npz every half epoch (keeping the previous one), "
@@ -100,7 +113,8 @@ def config_from_args(args):
     """The validated :class:`TrainConfig` of the command line (messages name the flags)."""
     from pulsegated.training.trainer import TrainConfig
     for flag, value in (("--dt", args.dt), ("--eta", args.eta), ("--bits", args.bits),
-                        ("--eta-halve-at", args.eta_halve_at)):
+                        ("--eta-halve-at", args.eta_halve_at),
+                        ("--output-dendrite-weight", args.output_dendrite_weight)):
         if value is not None:
             raise UsageError(f"{flag} applies to --algorithm erbp or perbp, not nbp")
     if args.hidden is not None and len(args.hidden) > 1:
@@ -113,7 +127,8 @@ def config_from_args(args):
         dataset=args.dataset, backend=args.backend or "reference", epochs=args.epochs,
         seed=args.seed, max_samples=args.max_samples,
         threshold=None if args.threshold is None else _threshold(args.threshold),
-        n_hidden=400 if args.hidden is None else args.hidden[0], data_dir=args.data_dir, checkpoint_dir=args.checkpoint_dir,
+        n_hidden=400 if args.hidden is None else args.hidden[0], data_dir=args.data_dir,
+        checkpoint_dir=args.checkpoint_dir,
         resume=args.resume, overwrite=args.overwrite, eval_train=args.eval_train,
         eval_test=args.eval_test, variant=args.variant or "paper",
         backend_options=options).validate(FLAGS)
@@ -137,8 +152,11 @@ def _print_record(rec: dict, as_json: bool) -> None:
 
 
 def erbp_args(args):
-    """The ``pulsegated erbp`` arguments of an ``--algorithm erbp|perbp`` command line."""
-    import argparse
+    """The ``pulsegated erbp`` arguments of an ``--algorithm erbp|perbp`` command line: train's
+    flags written as ``pulsegated erbp`` flags and parsed by that command's parser, so both
+    commands share one set of defaults and checks."""
+    from pulsegated.cli import _Parser
+    from pulsegated.erbp import cli as erbp_cli
 
     if args.backend not in (None, "brian2"):
         raise UsageError(f"--backend {args.backend}: eRBP runs on brian2 only")
@@ -147,15 +165,26 @@ def erbp_args(args):
                                  ("--variant", args.variant, None)):
         if value != default:
             raise UsageError(f"{flag} applies to --algorithm nbp only")
-    return argparse.Namespace(
-        algorithm=args.algorithm, hidden=args.hidden, dataset=args.dataset, epochs=args.epochs,
-        max_samples=args.max_samples, seed=args.seed, dt=0.1 if args.dt is None else args.dt,
-        bits=args.bits, eta=6e-4 if args.eta is None else args.eta, eval_test=args.eval_test,
-        eta_halve_at=tuple(args.eta_halve_at or ()), output_dendrite_weight=1.0,
-        out=args.checkpoint_dir, resume=args.resume, overwrite=args.overwrite,
-        checkpoint_every=5000, codegen="cython", device=args.device or "runtime",
-        chunk=1000 if args.device == "cpp_standalone" else 100, data_dir=args.data_dir,
-        reference=False, json=args.json)
+    argv = ["--algorithm", args.algorithm, "--dataset", args.dataset,
+            "--epochs", str(args.epochs), "--seed", str(args.seed)]
+    for n in args.hidden or ():
+        argv += ["--hidden", str(n)]
+    for flag, value in (("--max-samples", args.max_samples), ("--dt", args.dt),
+                        ("--bits", args.bits), ("--eta", args.eta),
+                        ("--output-dendrite-weight", args.output_dendrite_weight),
+                        ("--eval-test", args.eval_test), ("--out", args.checkpoint_dir),
+                        ("--device", args.device), ("--data-dir", args.data_dir)):
+        if value is not None:
+            argv += [flag, str(value)]
+    if args.eta_halve_at:
+        argv += ["--eta-halve-at", *map(str, args.eta_halve_at)]
+    if args.device == "cpp_standalone":
+        argv += ["--chunk", "1000"]
+    argv += [flag for flag, on in (("--resume", args.resume), ("--overwrite", args.overwrite),
+                                   ("--json", args.json)) if on]
+    parser = _Parser(prog=f"pulsegated train --algorithm {args.algorithm}")
+    erbp_cli.add_arguments(parser)
+    return parser.parse_args(argv)
 
 
 def run(args) -> int:

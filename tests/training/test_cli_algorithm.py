@@ -27,6 +27,11 @@ def _erbp_config(argv):
      ["--device", "cpp_standalone", "--chunk", "1000", "--dataset", "builtin"]),
     (["--algorithm", "erbp", "--eta-halve-at", "3", "5", "--dataset", "mnist"],
      ["--eta-halve-at", "3", "5"]),
+    (["--algorithm", "erbp", "--output-dendrite-weight", "authors", "--dataset", "mnist"],
+     ["--output-dendrite-weight", "authors"]),
+    (["--algorithm", "erbp", "--output-dendrite-weight", "0.5", "--resume", "--json",
+      "--dataset", "mnist", "--checkpoint-dir", "runs/y"],
+     ["--output-dendrite-weight", "0.5", "--resume", "--out", "runs/y"]),
 ])
 def test_train_flags_make_the_erbp_config(train, erbp):
     mapped = erbp_cli.config_from_args(train_cli.erbp_args(_train_args(train)))
@@ -40,7 +45,11 @@ def test_train_flags_make_the_erbp_config(train, erbp):
     (["--bits", "8"], "--bits applies to --algorithm erbp or perbp"),
     (["--eta-halve-at", "3"], "--eta-halve-at applies to --algorithm erbp or perbp"),
     (["--hidden", "100", "--hidden", "50"], "the nBP circuit has one hidden layer"),
-    (["--algorithm", "erbp", "--device", "gpu"], "--device must be runtime or cpp_standalone"),
+    (["--output-dendrite-weight", "authors"],
+     "--output-dendrite-weight applies to --algorithm erbp"),
+    (["--algorithm", "erbp", "--output-dendrite-weight", "-1"], "--output-dendrite-weight"),
+    (["--algorithm", "erbp", "--dataset", "fashion-mnist"], "--dataset: invalid choice"),
+    (["--algorithm", "erbp", "--device", "gpu"], "--device: invalid choice"),
 ])
 def test_flags_of_the_other_algorithm_are_refused(argv, message, capsys):
     assert main(["train", *argv]) == 2

@@ -26,6 +26,7 @@ class CircuitSimulator(abc.ABC):
 
     ================================  ==========================================================
     ``spikes(population)``            ``(steps, indices)`` of every recorded spike
+    ``clear_spikes()``                forget the spikes recorded so far (long runs)
     ``state(population, variable)``   ``(n_steps, n_neurons)`` trace of a variable recorded with
                                       the ``record_state`` option
     ``weights(connection)``           current dense ``(pre, post)`` matrix
@@ -69,6 +70,12 @@ class CircuitSimulator(abc.ABC):
     @abc.abstractmethod
     def spikes(self, population: str) -> tuple[np.ndarray, np.ndarray]:
         """``(steps, indices)`` int64 arrays of every recorded spike of ``population``."""
+
+    @abc.abstractmethod
+    def clear_spikes(self) -> None:
+        """Forget every spike recorded so far, of all populations: :meth:`spikes` then returns
+        the later ones only (their steps still count from the start).  Long runs call it
+        between chunks so that their records do not grow without bound."""
 
     @abc.abstractmethod
     def state(self, population: str, variable: str) -> np.ndarray:

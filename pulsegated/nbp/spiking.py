@@ -279,12 +279,12 @@ class SpikingBackend(TrainingBackend):
 
     def _check_watched(self) -> None:
         """:func:`check_output_phases` on the output spikes of the chunk just run; the
-        simulator's record is then cleared where it can be (when the user recorded nothing), so
+        simulator's record is then cleared when the user recorded nothing, so
         long runs do not accumulate them."""
         steps, idx = self.sim.spikes(WATCHED)
         check_output_phases(self.circuit, steps[self._watched_seen:], idx[self._watched_seen:],
                             self._samples_before)
-        if not self.record and hasattr(self.sim, "clear_spikes"):
+        if not self.record:
             self.sim.clear_spikes()
             self._watched_seen = 0
         else:

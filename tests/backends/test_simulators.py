@@ -38,6 +38,26 @@ def test_delays_and_fan_out(make_sim):
     assert sorted(zip(steps, idx)) == [(3, 0), (3, 2), (6, 1)]
 
 
+def test_clear_spikes_forgets_what_was_recorded(make_sim):
+    """After clear_spikes, spikes() returns only what fired later, on the same step count (the
+    Brian2 standalone device: tests/backends/brian2/test_isolation.py)."""
+    c = Circuit("clear")
+    c.add_source("s", 2, steps=(0, 1, 6, 7), indices=(0, 1, 0, 1))
+    c.add_population("a", 2)
+    c.add_population("b", 1)
+    c.connect("s", "a", "one_to_one", 2048)
+    c.connect("s", "b", "all_to_all", np.array([[2048], [0]]))
+    sim = make_sim(c)
+    sim.run_steps(5)
+    assert len(sim.spikes("a")[0]) == 2 and len(sim.spikes("b")[0]) == 1
+    sim.clear_spikes()
+    assert len(sim.spikes("a")[0]) == 0 and len(sim.spikes("b")[0]) == 0
+    sim.run_steps(5)
+    steps, idx = sim.spikes("a")
+    assert list(zip(steps.tolist(), idx.tolist())) == [(7, 0), (8, 1)]
+    assert sim.spikes("b")[0].tolist() == [7]
+
+
 def loihi_compartments(n_steps, source_steps, weights, m: LoihiCompartment):
     """u, v (raw chip units) and spikes of compartments fed by one source, written out from the
     dynamics documented in :class:`LoihiCompartment`, in plain Python integers."""

@@ -481,6 +481,12 @@ class SpikeView:
     def count(self) -> np.ndarray:
         return np.asarray(self.monitor.count[:])[self.start:self.stop]
 
+    def clear(self) -> None:
+        """Empty the whole monitor (every population it records) on the runtime device."""
+        self.monitor.resize(0)
+        self.monitor.variables["N"].set_value(0)
+        self.monitor.variables["count"].set_value(0)
+
 
 class StateView:
     """The recorded states of one population within the StateMonitor of its merged group."""

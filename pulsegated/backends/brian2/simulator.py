@@ -243,6 +243,15 @@ class Brian2Simulator(CircuitSimulator):
         return (np.concatenate(st) if st else np.zeros(0, np.int64),
                 np.concatenate(ix) if ix else np.zeros(0, np.int64))
 
+    def clear_spikes(self) -> None:
+        """Forget every spike recorded so far (:meth:`spikes` then returns the later ones)."""
+        self._check_open()
+        if self.device == "runtime":
+            for view in self.b2c.monitors.values():
+                view.clear()      # merged populations share a monitor: clearing twice is harmless
+        else:
+            self._spikes = {p: ([], []) for p in self.b2c.monitors}
+
     def state(self, population: str, variable: str) -> np.ndarray:
         """Recorded values of a state variable, shape ``(n_steps, n_neurons)``: row ``t`` is the
         value at the end of step ``t`` (see ``record_state``).

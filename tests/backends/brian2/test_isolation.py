@@ -266,3 +266,26 @@ def test_standalone_set_weights_and_close(standalone):
     assert not os.path.exists(d)
     with pytest.raises(UsageError, match="closed"):
         sa.run_samples({"pixels": X[:1], "targets": T[:1]})
+
+
+@pytest.mark.standalone
+def test_standalone_clear_spikes(standalone, tmp_path):
+    """A standalone simulator that forgets its spikes after the first samples reports exactly
+    the runtime run's later spikes."""
+    ref, X, T = standalone["ref"], standalone["X"], standalone["T"]
+    sa = Brian2Simulator(standalone["circuit"], device="cpp_standalone", make_jobs=2,
+                         record=["h1", "o"], chunk_samples=4, build_dir=str(tmp_path))
+    try:
+        sa.run_samples({"pixels": X[:6], "targets": T[:6]})
+        boundary = sa.t
+        sa.clear_spikes()
+        assert all(len(sa.spikes(p)[0]) == 0 for p in ("h1", "o"))
+        sa.run_samples({"pixels": X[6:], "targets": T[6:]})
+        for p in ("h1", "o"):
+            steps, idx = ref.spikes(p)
+            later = steps >= boundary
+            assert later.sum() > 0
+            np.testing.assert_array_equal(sa.spikes(p)[0], steps[later], err_msg=p)
+            np.testing.assert_array_equal(sa.spikes(p)[1], idx[later], err_msg=p)
+    finally:
+        sa.close()

@@ -15,8 +15,8 @@ comparisons per synaptic event:
   ``U``, which does not drive the neuron.  A prediction neuron receives its own class's error; a
   hidden neuron receives all errors through a fixed random matrix ``G`` (random backpropagation,
   also called feedback alignment: no transposed forward weights are needed).  The prediction
-  dendrites take the error with unit weight, on ``G``'s scale, where the authors used 0.09
-  (see :class:`~pulsegated.erbp.params.ERBPParams`, ``output_dendrite_weight``).
+  dendrites take their error with the authors' weight 0.09 (see
+  :class:`~pulsegated.erbp.params.ERBPParams`, ``output_dendrite_weight``, for why not 1).
 * On each presynaptic spike at a plastic synapse, if the postsynaptic neuron's synaptic current
   lies in a window (the "boxcar", standing for the derivative of the activation), the weight
   moves by ``eta * U``, before the spike is delivered.

@@ -62,10 +62,11 @@ def add_arguments(p) -> None:
                         "(default: float weights)")
     p.add_argument("--eta", type=float, default=6e-4,
                    help="learning rate: w += eta * U per gated presynaptic spike")
-    p.add_argument("--output-dendrite-weight", type=_dendrite_weight, default=1.0,
+    p.add_argument("--output-dendrite-weight", type=_dendrite_weight, default=None,
                    metavar="W",
                    help="weight of error spikes onto the prediction neurons' dendrites; "
-                        "'authors' for the authors' 0.09 (default: 1, see ERBPParams)")
+                        "'authors' for the authors' 0.09 (default: authors; runs made with the "
+                        "earlier default resume with 1; see ERBPParams)")
     p.add_argument("--eta-halve-at", type=int, nargs="+", default=(), metavar="EPOCH",
                    help="halve the learning rate when each of these epochs starts (e.g. "
                         "--eta-halve-at 4 6 8: eta / 2 in epochs 4-5, eta / 4 in 6-7, ...; "
@@ -120,7 +121,7 @@ def _overrides(args) -> dict:
     out = {}
     if args.eta != 6e-4:
         out["eta"] = args.eta
-    if args.output_dendrite_weight != 1.0:
+    if args.output_dendrite_weight is not None:
         out["output_dendrite_weight"] = args.output_dendrite_weight
     return out
 

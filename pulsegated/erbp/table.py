@@ -55,13 +55,14 @@ def collect_runs(records) -> list[dict]:
         cfg = info["config"]
         last = history[-1]
         over = cfg.get("param_overrides", {})
+        params = info.get("identity", {}).get("params", {})
         eta = over.get("eta", 6e-4)
         runs.append({"folder": hist.parent.name, "algorithm": last["algorithm"],
                      "network": last["network"], "dt_ms": last["dt_ms"], "bits": last["bits"],
                      "seed": last["seed"], "eta": eta,
                      "eta_halve_at": list(cfg.get("eta_halve_at", [])),
                      "max_samples": cfg.get("max_samples"),
-                     "output_dendrite_weight": over.get("output_dendrite_weight", 1.0),
+                     "output_dendrite_weight": params.get("output_dendrite_weight"),
                      "test_errors": [h["test_error"] for h in history]})
     return runs
 
@@ -70,10 +71,9 @@ def _setting(run: dict) -> str:
     s = f"{run['algorithm']}, dt {run['dt_ms']:g} ms, eta {run['eta']:g}"
     if run["eta_halve_at"]:
         s += f" halved at epochs {','.join(map(str, run['eta_halve_at']))}"
-    w = run.get("output_dendrite_weight", 1.0)
-    if w != 1.0:
-        s += (", output dendrites 0.09 (authors)" if w is None
-              else f", output dendrites {w:g}")
+    w = run.get("output_dendrite_weight")
+    if w is not None:   # None: the authors' 0.09, the default
+        s += f", output dendrites {w:g}"
     if run["bits"]:
         s += f", {run['bits']}-bit"
     if run["max_samples"]:

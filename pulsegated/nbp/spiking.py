@@ -113,7 +113,8 @@ def check_output_phases(circuit, steps, indices, first_sample: int = 0) -> None:
             f"training sample {sample}: output unit {int(np.asarray(indices)[k])} fired in phase "
             f"{int(ph[k])}, where the circuit holds it silent (the hidden units replayed onto it "
             f"exceed its bias and gates), so the plastic copies leave the nBP rule from here on; "
-            f"use fewer hidden units or a variant with narrower derivative windows")
+            f"use fewer hidden units (wider derivative windows than the paper's replay more "
+            f"of them)")
 
 
 def output_readout(circuit, sim, n: int, first: int = 0) -> Inference:

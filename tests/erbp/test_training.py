@@ -2,6 +2,7 @@
 learning end to end."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,6 +11,8 @@ from pulsegated.cli import _Parser
 from pulsegated.erbp import cli
 from pulsegated.erbp.training import (ERBPConfig, ERBPTrainer, balanced_order, readout_errors)
 from pulsegated.errors import UsageError
+
+RESULTS = Path(__file__).resolve().parents[2] / "results"
 
 
 def _args(*argv):
@@ -51,12 +54,22 @@ def test_eta_schedule_halves_from_the_listed_epochs():
 
 def test_output_dendrite_weight_flag():
     default = cli.config_from_args(_args())
-    assert default.params().output_dendrite_weight == 1.0
-    assert "output_dendrite_weight" not in default.param_overrides  # identity unchanged
+    assert default.params().output_dendrite_weight is None       # the authors' 0.09
+    assert default.params().out_dendrite == 0.09
+    assert "output_dendrite_weight" not in default.param_overrides
     authors = cli.config_from_args(_args("--output-dendrite-weight", "authors"))
-    assert authors.param_overrides == {"output_dendrite_weight": None}
-    assert authors.params().output_dendrite_weight is None
-    assert authors.identity() != default.identity()
+    assert authors.param_overrides == {}
+    assert authors.identity() == default.identity()
+    one = cli.config_from_args(_args("--output-dendrite-weight", "1"))
+    assert one.param_overrides == {"output_dendrite_weight": 1.0}
+    assert one.identity() != default.identity()
+    # a run made when weight 1 was the default resumes with --output-dendrite-weight 1
+    old = json.loads((RESULTS / "erbp_784-100-10_dt0.5ms_seed0_halve3-13" / "run.json")
+                     .read_text())["identity"]
+    again = cli.config_from_args(_args("--hidden", "100", "--dt", "0.5", "--dataset", "mnist",
+                                       "--eta-halve-at", "3", "5", "7", "9", "11", "13",
+                                       "--output-dendrite-weight", "1"))
+    assert json.loads(json.dumps(again.identity())) == old
     half = cli.config_from_args(_args("--output-dendrite-weight", "0.5"))
     assert half.params().output_dendrite_weight == 0.5
     for bad in ("-1", "x", "inf", "nan"):

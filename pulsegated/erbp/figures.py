@@ -156,22 +156,21 @@ def reference_curves(records, network: str) -> dict:
 
 
 def curves_figure(path, records=None, log=_say) -> Path:
-    """Write the learning curves of every ``erbp_*/history.json`` under ``records``."""
-    from pulsegated.plotting.erbp import load_histories, save_learning_curves
+    """Write the learning curves of every ``erbp_*/history.json`` under ``records``: one panel
+    per network, each with the published figure and the stored numpy reference rows."""
+    from pulsegated.erbp.table import PUBLISHED
+    from pulsegated.plotting.erbp import (load_histories, save_learning_curves_by_network,
+                                          split_by_network)
 
     records = Path(records) if records is not None else default_records()
     runs = load_histories(records)
     if not runs:
         log(f"no erbp_*/history.json under {records}: the figure shows the reference only")
-    nets = {(r[0].get("network"), r[0].get("dataset"), r[0].get("dt_ms")) for r in runs.values()}
-    title = "pulsegated erbp runs"
-    if len(nets) == 1:
-        net, data, dt = next(iter(nets))
-        title = f"{net} eRBP on {data.upper() if data == 'mnist' else data}, dt = {dt:g} ms " \
-                f"({title})"
-    networks = {n[0] for n in nets}
-    numpy_rows = reference_curves(records, next(iter(networks))) if len(networks) == 1 else {}
-    out = save_learning_curves(runs, path, title=title, numpy_rows=numpy_rows)
+    networks = list(split_by_network(runs)) or ["784-100-10"]
+    out = save_learning_curves_by_network(
+        runs, path, published={n: p[0] for n, p in PUBLISHED.items()},
+        numpy_rows={n: reference_curves(records, n) for n in networks},
+        title="eRBP on MNIST (pulsegated erbp runs)")
     log(f"{out}: {len(runs)} run(s) from {records}")
     return out
 

@@ -22,7 +22,8 @@ from pulsegated.plotting.style import (legend_outside, panel_title, save_figure,
 
 __all__ = ["POPULATION_COLORS", "PUBLISHED_ERROR", "plot_sample_raster", "plot_dendrite",
            "plot_sample", "save_sample_figure", "load_histories", "plot_learning_curves",
-           "save_learning_curves"]
+           "save_learning_curves", "split_by_network", "plot_learning_curves_by_network",
+           "save_learning_curves_by_network"]
 
 #: spike colour of each population of the eRBP network
 POPULATION_COLORS = {"data": "C0", "label": "C1", "hidden": "C2", "prediction": "C3",
@@ -202,6 +203,9 @@ def plot_dendrite(rec, neuron: int = 0, ax_I=None, ax_U=None, legend: bool = Tru
     return ax_I, ax_U
 
 
+_MARKERS = ("o", "^", "D", "v")
+
+
 def _spikes(n: int) -> str:
     return f"{n} spike" if n == 1 else f"{n} spikes"
 
@@ -317,12 +321,13 @@ def plot_learning_curves(runs: dict, ax=None, reference: float | None = PUBLISHE
     top, last = 0.0, 1
     handles = []
     for k, (name, recs) in enumerate(runs.items()):
-        color = f"C{k % 10}"
+        color, marker = f"C{k % 10}", _MARKERS[(k // 10) % len(_MARKERS)]  # never two alike
         ep = np.array([r["epoch"] for r in recs])
         te = 100 * np.array([r["test_error"] for r in recs])
         n_test = recs[-1].get("test_samples")
         extra = f" ({n_test} test images)" if n_test else ""
-        (ln,) = ax.plot(ep, te, "-o", color=color, ms=5, gid=name, label=name + extra)
+        (ln,) = ax.plot(ep, te, "-", marker=marker, color=color, ms=5, gid=name,
+                        label=name + extra)
         handles.append(ln)
         top = max(top, te.max())
         if train and all("train_error_online" in r for r in recs):
@@ -357,13 +362,61 @@ def plot_learning_curves(runs: dict, ax=None, reference: float | None = PUBLISHE
                   if len(per) == 1 else "epoch")
     ax.set_ylabel("error (%)")
     ax.grid(True, axis="y")
-    legend_outside(ax, "below", handles=handles)
+    legend_outside(ax, "below", handles=handles, ncol=2 if len(handles) > 8 else 1)
     if title:
         panel_title(ax, title)
     return ax
+
+
+def split_by_network(runs: dict) -> dict:
+    """``{network: {name: records}}`` of :func:`load_histories`' runs, networks by size."""
+    groups = {}
+    for name, recs in runs.items():
+        groups.setdefault(str(recs[0].get("network", "?")), {})[name] = recs
+    return dict(sorted(groups.items(), key=lambda kv: (len(kv[0]), kv[0])))
+
+
+@styled
+def plot_learning_curves_by_network(runs: dict, published: dict | None = None,
+                                    numpy_rows: dict | None = None, train: bool = True,
+                                    title: str | None = None):
+    """:func:`plot_learning_curves` with one panel per network, one above the other.
+
+    Parameters
+    ----------
+    runs : dict of str -> list of dict
+        As for :func:`plot_learning_curves`; each record names its ``network``.
+    published : dict, optional
+        ``{network: published eRBP test error (%)}``, drawn as each panel's dashed line.
+    numpy_rows : dict, optional
+        ``{network: {label: (epochs, errors %)}}``, each panel's reference curves.
+    train : bool
+    title : str, optional
+        Prefix of the panels' titles (``"<title>: <network>"``).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    groups = split_by_network(runs) or {"784-100-10": {}}
+    fig, axes = subplots(len(groups), 1, squeeze=False,
+                         figsize=(8.5, sum(4.6 + 0.2 * len(g) for g in groups.values())))
+    for ax, (net, group) in zip(axes[:, 0], groups.items()):
+        ref = (published or {}).get(net)
+        plot_learning_curves(group, ax=ax, reference=ref, train=train,
+                             reference_label=f"published eRBP {net}: {ref:g} % "
+                                             f"(Neftci et al. 2017)" if ref is not None else "",
+                             title=f"{title}: {net}" if title else net,
+                             numpy_rows=(numpy_rows or {}).get(net))
+    return fig
 
 
 def save_learning_curves(runs: dict, path, title: str | None = None, **kwargs) -> Path:
     """Write :func:`plot_learning_curves` of ``runs`` to ``path``; return ``path``."""
     ax = plot_learning_curves(runs, title=title, **kwargs)
     return save_figure(ax.figure, path)
+
+
+def save_learning_curves_by_network(runs: dict, path, **kwargs) -> Path:
+    """Write :func:`plot_learning_curves_by_network` of ``runs`` to ``path``; return ``path``."""
+    return save_figure(plot_learning_curves_by_network(runs, **kwargs), path)

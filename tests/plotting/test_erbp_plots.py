@@ -122,3 +122,28 @@ def test_learning_curves_from_history_files(tmp_path):
 def test_learning_curves_without_records_still_draw_the_reference(tmp_path):
     path = E.save_learning_curves({}, tmp_path / "empty.png")
     assert path.stat().st_size > 1000
+
+
+def test_learning_curves_by_network_one_panel_each_and_no_two_runs_alike():
+    """Runs are split by network, each panel with its own published line; twelve runs of one
+    network still get twelve different (colour, marker) pairs."""
+    runs = {f"erbp_{k:02d}": _history([0.1 + 0.01 * k, 0.05], [0.02, 0.01]) for k in range(12)}
+    big = _history([0.08, 0.04], [0.02, 0.01])
+    for r in big:
+        r["network"] = "784-200-10"
+    runs["erbp_big"] = big
+    assert list(E.split_by_network(runs)) == ["784-100-10", "784-200-10"]
+    fig = E.plot_learning_curves_by_network(
+        runs, published={"784-100-10": 3.94, "784-200-10": 3.53},
+        numpy_rows={"784-200-10": {"numpy BP": ([1, 2], [5.0, 3.0])}})
+    top, bottom = fig.axes
+    styles = {(ln.get_color(), ln.get_marker()) for ln in top.lines if ln.get_gid() in runs}
+    assert len(styles) == 12
+    ref = [ln.get_ydata()[0] for ax in (top, bottom) for ln in ax.lines
+           if ln.get_gid() == "reference"]
+    assert ref == [3.94, 3.53]
+    assert {ln.get_gid() for ln in bottom.lines} >= {"erbp_big", "numpy BP"}
+    assert "erbp_big" not in {ln.get_gid() for ln in top.lines}
+    assert unlabelled_axes(fig) == []
+    assert legend_overlaps_data(top) == 0 and legend_overlaps_data(bottom) == 0
+    plt.close(fig)

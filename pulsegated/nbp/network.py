@@ -230,7 +230,9 @@ def training_circuit(W1, W2, *, copies: dict | None = None, variant=None, step_s
         Validated; ``activity`` holds :data:`TRAINING_ACTIVITY`; ``meta`` the layer sizes.
         Data sources: ``pixels`` (n_in, phase 0 so that x fires in phase 1) and ``targets``
         (n_out, phase 2 so that t fires in phase 3); fixed source ``reward`` spikes in phases 4 and 6
-        so that the reward trace r1 is on in phases 5 and 7.
+        so that the reward trace r1 is on in phases 5 and 7.  A variant with ``replay_keep``
+        below 1 adds ``replay_off`` (n_in, phase 5): the pixels not to replay in phases 7 and 11,
+        which inhibit ``m_x6`` in phase 6.
     """
     from pulsegated.nbp.variants import variant as _variant
     v = _variant(variant)
@@ -257,6 +259,10 @@ def training_circuit(W1, W2, *, copies: dict | None = None, variant=None, step_s
     c.connect("targets", "t", "one_to_one", kinds.RELAY)
     if v.margin:  # the target unit must clear 512 + margin, the others stay under 512 - margin
         c.connect("targets", "o", "one_to_one", -2 * v.margin, name="targets__o_margin")
+    if v.replay_keep < 1:  # the pixels not replayed: m_x6 held silent in phase 6
+        c.add_source("replay_off", n_in, data_phase=5)
+        c.connect("replay_off", "m_x6", "one_to_one", kinds.RELAY_INHIBIT,
+                  name="replay_off__m_x6")
 
     rule = SumOfProducts.pulse_gated_hebbian(reward="reward")
     mats = plastic_copies(W1, W2, copies)

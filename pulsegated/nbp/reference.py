@@ -15,17 +15,19 @@ import numpy as np
 from pulsegated.backends import check_binary
 from pulsegated.errors import UsageError
 from pulsegated.nbp import rule
-from pulsegated.nbp.training import (Inference, TrainingBackend, check_step_shift,
-                                     check_training_inputs, check_variant, check_weights)
+from pulsegated.nbp.training import (Inference, TrainingBackend, check_replay,
+                                     check_step_shift, check_training_inputs, check_variant,
+                                     check_weights)
 
 __all__ = ["train_epoch", "ReferenceBackend", "negated_copy"]
 
 
 @numba.njit(cache=True, nogil=True)
-def _train_kernel(W1T, W2, W2m, X, labels, margin=0, hidden_low=0, hidden_high=0, output_low=0,
+def _train_kernel(W1T, W2, W2m, X, labels, R, margin=0, hidden_low=0, hidden_high=0, output_low=0,
                   output_high=0, shift=0):  # pragma: no cover - compiled
     # a synapse delivers its mantissa shifted right by ``shift`` (floored, as the chip applies a
-    # negative weight exponent to each mantissa), so every sum is of M >> shift
+    # negative weight exponent to each mantissa), so every sum is of M >> shift; R (n, n_in):
+    # the pixels replayed in phases 7 and 11, the only ones W1 learns from
     half = 512
     one = 1024
     lo1 = hidden_low
@@ -118,6 +120,8 @@ def _train_kernel(W1T, W2, W2m, X, labels, margin=0, hidden_low=0, hidden_high=0
         if not any_d1:
             continue
         for a in range(na):
+            if not R[s, active[a]]:
+                continue
             row = W1T[active[a]]
             for j in range(n_hidden):
                 if d1[j] != 0:
@@ -143,19 +147,23 @@ def negated_copy(W2: np.ndarray) -> np.ndarray:
 
 
 def train_epoch(W1: np.ndarray, W2: np.ndarray, X: np.ndarray, labels: np.ndarray,
-                variant=None, step_shift: int = 0, W2_neg: np.ndarray | None = None) -> None:
+                variant=None, step_shift: int = 0, W2_neg: np.ndarray | None = None,
+                replay: np.ndarray | None = None) -> None:
     """Train in place on ``X`` (n, n_in) 0/1 with integer ``labels``, in the given order.
 
     ``W1`` (n_hidden, n_in) and ``W2`` (n_out, n_hidden) are int64 arrays modified in place;
     ``variant`` and ``step_shift`` as in :func:`pulsegated.nbp.rule.train_sample`.  ``W2_neg``
     is the negated copy of ``W2`` the circuit holds (``-W2`` until an entry of W2 reaches -256,
     then it may differ; see :class:`ReferenceBackend`), updated in place; default
-    :func:`negated_copy` of ``W2``.
+    :func:`negated_copy` of ``W2``.  ``replay`` (n, n_in) 0/1: the pixels replayed for each
+    sample (see :func:`pulsegated.nbp.rule.train_sample`); default all.
     """
     X, labels = check_training_inputs(X, labels, W1.shape[1], W2.shape[0])
+    R = check_replay(replay, X)
     W1T = np.ascontiguousarray(W1.T)
     W2m = negated_copy(W2) if W2_neg is None else W2_neg
-    _train_kernel(W1T, W2, W2m, X, labels, *_variant_args(check_variant(variant), step_shift))
+    _train_kernel(W1T, W2, W2m, X, labels, R,
+                  *_variant_args(check_variant(variant), step_shift))
     W1[...] = W1T.T
 
 
@@ -199,7 +207,8 @@ class ReferenceBackend(TrainingBackend):
         # compile (or load from cache) on a one-sample problem of the same types
         _train_kernel(np.zeros((1, 1), np.int64), np.zeros((1, 1), np.int64),
                       np.zeros((1, 1), np.int64), np.zeros((1, 1), np.uint8),
-                      np.zeros(1, np.int64), *_variant_args(self.variant, 0))
+                      np.zeros(1, np.int64), np.zeros((1, 1), np.uint8),
+                      *_variant_args(self.variant, 0))
         self.compile_time = time.perf_counter() - t0
 
     def _negated_from(self, plastic) -> np.ndarray:
@@ -218,13 +227,14 @@ class ReferenceBackend(TrainingBackend):
             raise UsageError(f"plastic state W2T_minus must lie in [{rule.WMIN}, {rule.WMAX}]")
         return np.ascontiguousarray(m, dtype=np.int64)
 
-    def train(self, X, labels, progress=None, chunk: int = 2000):
+    def train(self, X, labels, progress=None, replay=None, chunk: int = 2000):
         X, labels = check_training_inputs(X, labels, self._W1T.shape[0], self._W2.shape[0])
+        R = check_replay(replay, X, self.variant)
         args = _variant_args(self.variant, self.step_shift)
         for start in range(0, len(X), chunk):
             stop = min(start + chunk, len(X))
             _train_kernel(self._W1T, self._W2, self._W2m, X[start:stop], labels[start:stop],
-                          *args)
+                          R[start:stop], *args)
             if progress is not None:
                 progress(stop - start)
 

@@ -77,8 +77,12 @@ def forward(W1: np.ndarray, W2: np.ndarray, X: np.ndarray, step_shift: int = 0) 
 
 
 def train_sample(W1: np.ndarray, W2: np.ndarray, x: np.ndarray, t: np.ndarray,
-                 variant=None, step_shift: int = 0, W2_neg: np.ndarray | None = None) -> None:
+                 variant=None, step_shift: int = 0, W2_neg: np.ndarray | None = None,
+                 replay: np.ndarray | None = None) -> None:
     """One online update, in place.  ``x`` (n_in,) and ``t`` (n_out,) are 0/1 vectors.
+
+    ``replay`` (n_in,) 0/1, optional: the pixels replayed in phases 7 and 11 (a variant's
+    ``replay_keep``); ``W1`` learns from ``x * replay`` only.  Default: all of ``x``.
 
     ``variant`` (a :class:`~pulsegated.nbp.variants.Variant`; None: the paper's rule) widens the
     derivative windows and adds an error margin; ``step_shift`` s means ``W1``, ``W2`` are
@@ -115,7 +119,8 @@ def train_sample(W1: np.ndarray, W2: np.ndarray, x: np.ndarray, t: np.ndarray,
         d1_plus = (eff(W2).T @ plus + eff(W2_neg).T @ minus) > 0
         d1_minus = (eff(W2).T @ minus + eff(W2_neg).T @ plus) > 0
         d1 = (d1_plus.astype(np.int64) - d1_minus.astype(np.int64)) * f1
-    W1[...] = np.clip(W1 + STEP * np.outer(d1, x), WMIN, WMAX)
+    xr = x if replay is None else x * np.asarray(replay, dtype=np.int64)
+    W1[...] = np.clip(W1 + STEP * np.outer(d1, xr), WMIN, WMAX)
 
 
 def halve_step(W: np.ndarray) -> np.ndarray:

@@ -21,8 +21,8 @@ from pulsegated.errors import UsageError
 from pulsegated.nbp.network import OUTPUT_PHASE, PLASTIC, inference_circuit, training_circuit
 from pulsegated.nbp import rule
 from pulsegated.nbp.training import (Inference, TrainingBackend, check_plastic_state,
-                                     check_step_shift, check_training_inputs, check_variant,
-                                     check_weights)
+                                     check_replay, check_step_shift, check_training_inputs,
+                                     check_variant, check_weights)
 
 __all__ = ["SpikingBackend", "LoihiBackend", "Brian2Backend", "check_bias_bound",
            "output_readout", "BIAS_BOUND", "INHIBITED_BOUND", "WATCHED", "check_output_phases"]
@@ -266,13 +266,17 @@ class SpikingBackend(TrainingBackend):
         return options
 
     # ------------------------------------------------------------------------------ training
-    def train(self, X, labels, progress=None):
+    def train(self, X, labels, progress=None, replay=None):
         X, labels = check_training_inputs(X, labels, self.n_in, self.n_out)
+        R = check_replay(replay, X, self.variant)
         T = np.eye(self.n_out, dtype=np.uint8)[labels]
         for a in range(0, len(X), self.chunk):
             b = min(a + self.chunk, len(X))
             check_bias_bound(*self.weights(), X[a:b], self.step_shift)
-            self.sim.run_samples({"pixels": X[a:b], "targets": T[a:b]})
+            data = {"pixels": X[a:b], "targets": T[a:b]}
+            if self.variant.replay_keep < 1:
+                data["replay_off"] = X[a:b] & (1 - R[a:b])
+            self.sim.run_samples(data)
             self._check_watched()
             self._samples_trained += b - a
             if progress is not None:

@@ -26,7 +26,7 @@ from pulsegated.nbp import rule
 
 __all__ = ["Inference", "TrainingBackend", "TRAINING_BACKENDS", "training_backend",
            "check_training_inputs", "check_weights", "check_plastic_state", "check_variant",
-           "check_step_shift"]
+           "check_step_shift", "check_replay"]
 
 #: name -> "module:TrainingBackend class" (imported on first use)
 TRAINING_BACKENDS = {
@@ -84,11 +84,14 @@ class TrainingBackend(abc.ABC):
 
     @abc.abstractmethod
     def train(self, X: np.ndarray, labels: np.ndarray,
-              progress: Callable[[int], None] | None = None) -> None:
+              progress: Callable[[int], None] | None = None,
+              replay: np.ndarray | None = None) -> None:
         """Train on the samples in the given order.
 
         ``X``: (n, n_in) uint8 of 0/1; ``labels``: (n,) ints in [0, n_out).  ``progress(k)`` is
-        called with the number of samples done since the last call.
+        called with the number of samples done since the last call.  ``replay`` (n, n_in) 0/1:
+        the pixels the host replays for each sample, needed by a variant with ``replay_keep``
+        below 1 (:func:`~pulsegated.nbp.variants.replay_masks`) and refused by the others.
         """
 
     @abc.abstractmethod
@@ -149,6 +152,27 @@ def check_training_inputs(X, labels, n_in: int, n_out: int) -> tuple[np.ndarray,
     if labels.size and (labels.min() < 0 or labels.max() >= n_out):
         raise UsageError(f"labels must lie in [0, {n_out}), got [{labels.min()}, {labels.max()}]")
     return X, np.ascontiguousarray(labels, dtype=np.int64)
+
+
+def check_replay(replay, X: np.ndarray, variant=None) -> np.ndarray:
+    """The replay masks of a batch ``X`` as C-contiguous ``uint8`` (all ones when None).
+
+    With ``variant`` given, masks are required when its ``replay_keep`` is below 1 and refused
+    when it is 1 (they would be ignored).
+    """
+    keep = 1 if variant is None else variant.replay_keep
+    if replay is None:
+        if keep < 1:
+            raise UsageError(f"variant {variant.name!r} (replay_keep {keep:g}) trains with "
+                             f"replay masks: pass replay= (pulsegated.nbp.variants.replay_masks)")
+        return np.ones(X.shape, dtype=np.uint8)
+    if variant is not None and keep == 1:
+        raise UsageError(f"replay masks given, but variant {variant.name!r} replays every pixel "
+                         f"(replay_keep 1)")
+    R = check_binary(replay, "replay", X.shape[1])
+    if R.shape != X.shape:
+        raise UsageError(f"replay must have the shape of X {X.shape}, got {R.shape}")
+    return R
 
 
 def check_weights(W1, W2) -> tuple[np.ndarray, np.ndarray]:

@@ -33,6 +33,10 @@ How each is built (:func:`pulsegated.nbp.network.training_circuit`):
   clear ``512 + margin``, every other unit stay below ``512 - margin``; ``o``'s phase-3 spikes
   only feed the error units, and inference (its own circuit) reads ``[z2 > 512]`` as always;
 * ``halve_at``: the plastic connections' ``weight_exp`` (``-step_shift``);
+* ``replay_keep``: a data source ``replay_off`` carries, for every sample, the active pixels the
+  host chose not to replay (:func:`replay_masks`); its spikes reach ``m_x6`` in phase 6 through
+  an inhibitory one-to-one relay, so those pixels are not replayed onto ``x`` in phases 7 and 11
+  and ``W1`` learns from the others only (``W1 += 2 (d1 * f1') (x * keep)^T``);
 * ``readout_steps`` (inference only; training is unchanged): the inference circuit gets a readout
   population ``r``, one neuron per class, that receives ``W2 h`` in the output phase like ``o``
   but integrates it (no voltage decay, a voltage floor at 0, a bias of
@@ -60,7 +64,7 @@ import numpy as np
 from pulsegated.errors import UsageError
 
 __all__ = ["Variant", "VARIANTS", "PAPER", "ABLATION", "variant", "record_name", "MAX_LOW",
-           "GRAIN", "MAX_SHIFT", "MAX_READOUT"]
+           "GRAIN", "MAX_SHIFT", "MAX_READOUT", "replay_masks", "REPLAY_STREAM"]
 
 #: window edges and margins are multiples of this (1/16 threshold): a gate weight such as
 #: 8704 + margin is an 8-bit mantissa times 2**6 only in these steps
@@ -99,6 +103,12 @@ class Variant:
         Epochs (counting from 1, increasing, at most ``MAX_SHIFT``) at whose start the learning
         step is halved (plastic weight exponent one lower, mantissas doubled); an int is one
         epoch, None or () never.
+    readout_steps : int
+        Steps of the ramp readout of the inference circuit (0: none).
+    replay_keep : float
+        Probability, in (0, 1], that an active pixel is replayed in phases 7 and 11 of a
+        training sample (1: always, the paper).  The host draws the replayed pixels of every
+        sample (:func:`replay_masks`); ``W1`` learns only from those.
     """
 
     name: str = "custom"
@@ -109,6 +119,7 @@ class Variant:
     margin: int = 0
     halve_at: tuple = ()
     readout_steps: int = 0
+    replay_keep: float = 1.0
 
     def __post_init__(self):
         h = self.halve_at
@@ -141,6 +152,10 @@ class Variant:
         if not is_int(self.readout_steps) or not 0 <= self.readout_steps <= MAX_READOUT:
             raise UsageError(f"{label}: readout_steps must be an integer in [0, {MAX_READOUT}], "
                              f"got {self.readout_steps!r}")
+        k = self.replay_keep
+        if (isinstance(k, bool) or not isinstance(k, (int, float, np.integer, np.floating))
+                or not 0 < k <= 1):
+            raise UsageError(f"{label}: replay_keep must be a probability in (0, 1], got {k!r}")
         h = self.halve_at
         if (not isinstance(h, tuple) or not all(is_int(e) and e >= 1 for e in h)
                 or list(h) != sorted(set(h)) or len(h) > MAX_SHIFT):
@@ -152,7 +167,8 @@ class Variant:
     def is_paper(self) -> bool:
         """True when the circuit and rule are the published ones."""
         return (self.hidden_low, self.output_low, self.hidden_high, self.output_high,
-                self.margin, self.halve_at, self.readout_steps) == (0, 0, 0, 0, 0, (), 0)
+                self.margin, self.halve_at, self.readout_steps,
+                self.replay_keep) == (0, 0, 0, 0, 0, (), 0, 1)
 
     def step_shift(self, epoch: int, position: int = 0) -> int:
         """How many times the step has been halved at ``epoch`` (epochs done, from 0) and
@@ -171,6 +187,10 @@ class Variant:
     def to_dict(self) -> dict:
         d = asdict(self)
         d["halve_at"] = list(self.halve_at)
+        if self.replay_keep == 1:   # (absent: the records of runs from before the field)
+            del d["replay_keep"]
+        else:
+            d["replay_keep"] = float(self.replay_keep)
         return d
 
     @classmethod
@@ -198,7 +218,31 @@ VARIANTS = {
     # the two changes that help, without the margin (which silences output classes of some
     # seeds) and the halving (no effect: the doubled mantissas clip)
     "wide_ramp": Variant("wide_ramp", hidden_low=512, output_low=512, readout_steps=8),
+    # half the active pixels replayed in phases 7 and 11: W1 learns from a random half of the
+    # input of each sample
+    "replay": Variant("replay", replay_keep=0.5),
+    "wide_ramp_replay": Variant("wide_ramp_replay", hidden_low=512, output_low=512,
+                                readout_steps=8, replay_keep=0.5),
 }
+
+#: the stream of :func:`replay_masks` (apart from the weights' and the orders' of a seed)
+REPLAY_STREAM = 0x5E7
+
+
+def replay_masks(seed: int, epoch: int, n: int, n_in: int, keep: float) -> np.ndarray:
+    """Which pixels the host replays, ``(n, n_in)`` bool, for the ``n`` samples of ``epoch``
+    (from 0, in the order they are trained) of a run seeded ``seed``: each with probability
+    ``keep``.  The generator is seeded by ``(seed, epoch)`` alone, so a resumed run and every
+    backend draw the same masks."""
+    if keep >= 1:
+        return np.ones((n, n_in), dtype=bool)
+    rng = np.random.default_rng(np.random.SeedSequence([int(seed), int(epoch), REPLAY_STREAM]))
+    out = np.empty((n, n_in), dtype=bool)
+    for a in range(0, n, 4096):   # in blocks: no (n, n_in) array of floats
+        b = min(a + 4096, n)
+        out[a:b] = rng.random((b - a, n_in), dtype=np.float32) < keep
+    return out
+
 
 #: the rows of the variants' ablation (``scripts/nbp_variants.py``, ``benchmarks/
 #: bench_variants.py``): row name -> (variant name, hidden units); the published circuit has 400

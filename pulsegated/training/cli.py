@@ -48,6 +48,7 @@ FLAGS = {"dataset": "--dataset", "backend": "--backend", "epochs": "--epochs", "
 
 def add_arguments(p) -> None:
     from pulsegated.nbp.training import TRAINING_BACKENDS
+    from pulsegated.nbp.variants import VARIANTS
     p.add_argument("--algorithm", default="nbp", choices=ALGORITHMS,
                    help="nbp: the pulse-gated binary circuit; erbp / perbp: event-driven random "
                         "backpropagation in Brian2 (see pulsegated erbp)")
@@ -102,9 +103,10 @@ def add_arguments(p) -> None:
     p.add_argument("--eval-test", type=int, default=None,
                    help="evaluate on the first N test samples (default: all)")
     p.add_argument("--variant", default=None, metavar="NAME",
-                   help="nBP circuit variant: paper (default, the published circuit), wide, "
-                        "margin, halve, all (see pulsegated.nbp.variants); every variant runs "
-                        "bit-identically on all backends")
+                   help="nBP circuit variant: paper (default, the published circuit), "
+                        + ", ".join(v for v in VARIANTS if v != "paper")
+                        + " (see pulsegated.nbp.variants); every variant runs bit-identically "
+                        "on all backends")
     p.add_argument("--json", action="store_true",
                    help="print one JSON object per evaluation, no progress bar")
 

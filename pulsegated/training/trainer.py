@@ -19,7 +19,7 @@ from typing import Callable
 import numpy as np
 
 from pulsegated.nbp.training import training_backend
-from pulsegated.nbp.variants import variant
+from pulsegated.nbp.variants import replay_masks, variant
 from pulsegated.errors import UsageError
 from pulsegated.nbp import rule
 from pulsegated.atomic import atomic_open
@@ -359,8 +359,9 @@ class Trainer:
         """Training throughput of this process (samples/s; evaluation and startup excluded)."""
         return self.run_samples / self.train_seconds if self.train_seconds > 0 else None
 
-    def _train(self, idx, bar) -> None:
-        """Train on ``idx``; the bar advances with the training throughput as its only rate."""
+    def _train(self, idx, bar, replay=None) -> None:
+        """Train on ``idx`` (with the variant's ``replay`` masks); the bar advances with the
+        training throughput as its only rate."""
         t0 = time.perf_counter()
         done = 0
 
@@ -373,8 +374,9 @@ class Trainer:
                 bar.set_postfix_str(f"training {(self.run_samples + done) / seconds:.0f} samples/s",
                                     refresh=False)
 
+        kwargs = {} if replay is None else {"replay": replay}
         self.backend.train(self.Xtr[idx], self.ytr[idx],
-                           progress=update if bar is not None else None)
+                           progress=update if bar is not None else None, **kwargs)
         self.train_seconds += time.perf_counter() - t0
         self.samples += len(idx)
         self.run_samples += len(idx)
@@ -404,11 +406,15 @@ class Trainer:
                     self.backend.halve_step()
                 start_state = self._order_rng.bit_generator.state
                 order = self._order_rng.permutation(n)[:per_epoch]
+                keep = c.circuit_variant.replay_keep
+                masks = (replay_masks(c.seed, self.epoch, per_epoch, self.Xtr.shape[1], keep)
+                         if keep < 1 else None)
                 halves = [per_epoch // 2, per_epoch]
                 for stop in halves:
                     if self.position >= stop:
                         continue
-                    self._train(order[self.position:stop], bar)
+                    self._train(order[self.position:stop], bar,
+                                None if masks is None else masks[self.position:stop])
                     self.position = stop
                     if stop < per_epoch:
                         self._checkpoint(CHECKPOINT, start_state)

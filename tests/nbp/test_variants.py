@@ -1,6 +1,8 @@
 """Circuit variants (pulsegated.nbp.variants): the rule each states, checked by hand, and every
 variant bit-identical between the reference trainer and the spiking circuits."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -10,11 +12,17 @@ from pulsegated.nbp import rule
 from pulsegated.nbp.network import training_circuit
 from pulsegated.nbp.reference import ReferenceBackend, negated_copy, train_epoch
 from pulsegated.nbp.spiking import LoihiBackend
-from pulsegated.nbp.variants import MAX_SHIFT, PAPER, VARIANTS, Variant, variant
+from pulsegated.nbp.variants import MAX_SHIFT, PAPER, VARIANTS, Variant, replay_masks, variant
 
 #: every field away from the paper's value
 EVERYTHING = Variant("everything", hidden_low=512, output_low=320, hidden_high=1024,
-                     output_high=2048, margin=192, halve_at=(2, 3), readout_steps=5)
+                     output_high=2048, margin=192, halve_at=(2, 3), readout_steps=5,
+                     replay_keep=0.6)
+
+
+def masks(v, X, seed=0):
+    """The replay masks of ``X`` for variant ``v`` (None when it replays every pixel)."""
+    return replay_masks(seed, 0, *X.shape, v.replay_keep) if v.replay_keep < 1 else None
 
 
 # ------------------------------------------------------------------------- the rule, by hand
@@ -136,7 +144,7 @@ def test_step_shift_counts_halvings_started():
     assert [e for e in range(8) if v.halves_before(e)] == [2, 4]
 
 
-@pytest.mark.parametrize("name", ["wide", "margin", "halve", "all", "everything"])
+@pytest.mark.parametrize("name", ["wide", "margin", "halve", "all", "replay", "everything"])
 def test_reference_equals_the_plain_rule(name):
     v = EVERYTHING if name == "everything" else VARIANTS[name]
     rng = np.random.default_rng(7)
@@ -144,12 +152,15 @@ def test_reference_equals_the_plain_rule(name):
     W1, W2 = np.clip(W1 * 3, -256, 254) // 2 * 2, np.clip(W2 * 3, -256, 254) // 2 * 2
     X = (rng.random((300, 40)) < 0.35).astype(np.uint8)
     y = rng.integers(0, 6, 300)
+    R = masks(v, X)
     A1, A2, An = W1.copy(), W2.copy(), negated_copy(W2)
     B1, B2, Bn = W1.copy(), W2.copy(), negated_copy(W2)
     for shift, part in enumerate((slice(0, 150), slice(150, 300))):
-        for x, t in zip(X[part], np.eye(6, dtype=np.uint8)[y[part]]):
-            rule.train_sample(A1, A2, x, t, v, shift, An)
-        train_epoch(B1, B2, X[part], y[part], v, shift, Bn)
+        for k, (x, t) in enumerate(zip(X[part], np.eye(6, dtype=np.uint8)[y[part]])):
+            rule.train_sample(A1, A2, x, t, v, shift, An,
+                              replay=None if R is None else R[part][k])
+        train_epoch(B1, B2, X[part], y[part], v, shift, Bn,
+                    replay=None if R is None else R[part])
         A1, A2, B1, B2 = (rule.halve_step(w) for w in (A1, A2, B1, B2))
         An, Bn = negated_copy(A2), negated_copy(B2)
     np.testing.assert_array_equal(A1, B1)
@@ -168,13 +179,14 @@ def saturating_problem(seed=3, n=160, n_in=30, n_hidden=20, n_out=5):
     return W1, W2, X, rng.integers(0, n_out, n)
 
 
-@pytest.mark.parametrize("name", ["paper", "wide", "margin", "all", "everything"])
+@pytest.mark.parametrize("name", ["paper", "wide", "margin", "all", "replay", "everything"])
 def test_loihi_circuit_bit_identical_across_halvings(name):
     """Each variant on the Loihi emulator: weights equal to the reference (weights driven into
     saturation, two halvings on the way), populations fire only in their phases, and the
     inference circuit reads the reference forward pass."""
     v = EVERYTHING if name == "everything" else VARIANTS[name]
     W1, W2, X, y = saturating_problem()
+    R = masks(v, X)
     pops = list(training_circuit(W1, W2, variant=v).populations)
     b = LoihiBackend(W1, W2, variant=v, record=pops)
     r = ReferenceBackend(W1, W2, variant=v)
@@ -183,8 +195,9 @@ def test_loihi_circuit_bit_identical_across_halvings(name):
             b.halve_step()
             r.halve_step()
             assert b.step_shift == r.step_shift == k
-        b.train(X[part], y[part])
-        r.train(X[part], y[part])
+        kw = {} if R is None else {"replay": R[part]}
+        b.train(X[part], y[part], **kw)
+        r.train(X[part], y[part], **kw)
         c = b.circuit
         sp = {p: b.spikes(p) for p in c.populations}
         assert activity_violations(c, sp) == [], format_activity(c, sp)
@@ -220,14 +233,15 @@ def test_brian2_circuit_bit_identical_with_a_halving():
 
     W1, W2, X, y = saturating_problem(seed=4, n=80, n_in=24, n_hidden=16, n_out=4)
     v = EVERYTHING
+    R = masks(v, X)
     b = Brian2Backend(W1, W2, variant=v, codegen="numpy", chunk=40)
     r = ReferenceBackend(W1, W2, variant=v)
-    b.train(X[:40], y[:40])
-    r.train(X[:40], y[:40])
+    b.train(X[:40], y[:40], replay=R[:40])
+    r.train(X[:40], y[:40], replay=R[:40])
     b.halve_step()
     r.halve_step()
-    b.train(X[40:], y[40:])
-    r.train(X[40:], y[40:])
+    b.train(X[40:], y[40:], replay=R[40:])
+    r.train(X[40:], y[40:], replay=R[40:])
     assert (r.weights()[0] != rule.halve_step(W1)).sum() > 50, "the run must learn"
     for got, want in zip(b.weights(), r.weights()):
         np.testing.assert_array_equal(got, want)
@@ -238,18 +252,20 @@ def test_brian2_circuit_bit_identical_with_a_halving():
 
 
 def test_mnist_1500_samples_bit_identical_with_every_change(data_dir):
-    """Full-size 400-400-10 circuit on MNIST: 1500 samples with a halving after 800."""
+    """Full-size 400-400-10 circuit on MNIST: 1500 samples with a halving after 800, every
+    change on (the replay of half the pixels too)."""
     from pulsegated.data import load_preprocessed
 
     X, y = load_preprocessed("mnist", "train", data_dir=data_dir)
     order = np.random.default_rng(8).permutation(len(X))[:1500]
     W1, W2 = rule.init_weights(400, 400, 10, 8)
-    v = VARIANTS["all"]
+    v = dataclasses.replace(VARIANTS["all"], name="all_replay", replay_keep=0.5)
+    R = replay_masks(8, 0, len(order), 400, v.replay_keep)
     b = LoihiBackend(W1, W2, variant=v)
     r = ReferenceBackend(W1, W2, variant=v)
-    for part in (order[:800], order[800:]):
-        b.train(X[part], y[part])
-        r.train(X[part], y[part])
+    for part in (slice(0, 800), slice(800, 1500)):
+        b.train(X[order[part]], y[order[part]], replay=R[part])
+        r.train(X[order[part]], y[order[part]], replay=R[part])
         if b.step_shift == 0:
             b.halve_step()
             r.halve_step()
@@ -337,3 +353,66 @@ def test_ramp_readout_on_the_emulator_fires_in_its_phases_only():
     sp = {p: sim.spikes(p) for p in c.populations}
     assert activity_violations(c, sp) == [], format_activity(c, sp)
     assert len(sp["r"][0]) > len(X), "the readout must fire"
+
+
+# ------------------------------------------------------------------------- replayed pixels
+def test_replay_moves_only_the_replayed_columns_of_W1():
+    """By hand: one sample with every pixel on and an error; W1 changes by the full step in
+    the replayed pixels' columns of the hidden units with an error, nowhere else; W2 learns as
+    without the mask."""
+    v = VARIANTS["replay"]
+    W1 = np.array([split(600, 6), split(600, 6), split(300, 6)], np.int64)  # 2 fire, 1 not
+    W2 = np.zeros((2, 3), np.int64)
+    W2[0] = [300, 300, 300]                                        # z2 = 600 > 512 on class 0
+    x, t = np.ones(6, np.uint8), np.array([0, 1], np.uint8)        # but the target is class 1
+    replay = np.array([1, 0, 1, 0, 0, 1], np.uint8)
+    A1, A2, B1, B2 = W1.copy(), W2.copy(), W1.copy(), W2.copy()
+    rule.train_sample(A1, A2, x, t, v, replay=replay)
+    rule.train_sample(B1, B2, x, t, PAPER)
+    np.testing.assert_array_equal(A2, B2)
+    moved = A1 - W1
+    assert (moved[:, replay == 0] == 0).all()
+    np.testing.assert_array_equal(moved[:, replay == 1], (B1 - W1)[:, replay == 1])
+    assert (moved[:, replay == 1] == -2).all()   # d1 = sign(-W2[0]) for every unit
+
+
+def test_replay_masks_and_their_checks():
+    a = replay_masks(3, 2, 5000, 40, 0.5)
+    assert a.dtype == bool and a.shape == (5000, 40)
+    assert abs(a.mean() - 0.5) < 0.01
+    np.testing.assert_array_equal(a, replay_masks(3, 2, 5000, 40, 0.5))   # (seed, epoch) only
+    assert not np.array_equal(a, replay_masks(3, 3, 5000, 40, 0.5))
+    assert replay_masks(3, 2, 4, 40, 1.0).all()
+    W1, W2, X, y = saturating_problem()
+    with pytest.raises(UsageError, match="replay_keep 0.5.*pass replay="):
+        ReferenceBackend(W1, W2, variant="replay").train(X, y)
+    with pytest.raises(UsageError, match="replays every pixel"):
+        ReferenceBackend(W1, W2).train(X, y, replay=np.ones_like(X))
+    with pytest.raises(UsageError, match="replay must have the shape"):
+        ReferenceBackend(W1, W2, variant="replay").train(X, y, replay=np.ones_like(X[:5]))
+    with pytest.raises(UsageError, match="replay_keep must be a probability"):
+        Variant(replay_keep=0)
+    with pytest.raises(UsageError, match="pass replay="):
+        LoihiBackend(W1, W2, variant="replay").train(X, y)
+
+
+def test_replay_circuit_silences_the_memory_of_the_pixels_not_replayed():
+    """On the emulator: m_x6 fires in phase 6 for exactly the active, replayed pixels, and x
+    fires again in phases 7 and 11 for exactly those."""
+    v = VARIANTS["replay"]
+    W1, W2, X, y = saturating_problem(n=20)
+    R = replay_masks(1, 0, *X.shape, v.replay_keep)
+    c = training_circuit(W1, W2, variant=v)
+    assert c.sources["replay_off"].data_phase == 5
+    assert c.connections["replay_off__m_x6"].weight == -520
+    b = LoihiBackend(W1, W2, variant=v, record=["m_x6", "x"])
+    b.train(X, y, replay=R)
+    sch = b.circuit.schedule
+    for pop, phase in (("m_x6", 6), ("x", 7), ("x", 11)):
+        steps, idx = b.spikes(pop)
+        ph = (steps - sch.t0) % sch.n_phases
+        sample = (steps - sch.t0) // sch.n_phases
+        got = np.zeros(X.shape, bool)
+        got[sample[ph == phase], idx[ph == phase]] = True
+        np.testing.assert_array_equal(got, (X & R).astype(bool), err_msg=f"{pop} {phase}")
+    assert (X & ~R.astype(bool)).sum() > 50

@@ -118,28 +118,33 @@ def test_validate_names_fields_as_told():
         cfg(resume=True).validate({"resume": "--resume", "checkpoint_dir": "--checkpoint-dir"})
 
 
-VARIANT = {"name": "t", "hidden_low": 512, "output_low": 512, "margin": 128, "halve_at": [2, 3]}
+VARIANT = {"name": "t", "hidden_low": 512, "output_low": 512, "margin": 128, "halve_at": [2, 3],
+           "replay_keep": 0.5}
 
 
-def test_variant_halves_the_step_when_its_epochs_start():
+@pytest.mark.parametrize("keep", [1.0, 0.5])
+def test_variant_halves_the_step_when_its_epochs_start(keep):
     """Records carry the variant and the halvings; the weights are those of the reference rule
-    trained epoch by epoch with the halvings applied by hand."""
+    trained epoch by epoch with the halvings applied by hand (and the replay masks drawn from
+    the run's seed and each epoch's number)."""
     from pulsegated.nbp import rule
     from pulsegated.nbp.reference import negated_copy
-    from pulsegated.nbp.variants import Variant
+    from pulsegated.nbp.variants import Variant, replay_masks
 
     data = synthetic()
-    t = Trainer(cfg(epochs=4, variant=VARIANT), progress=False, data=data)
+    t = Trainer(cfg(epochs=4, variant={**VARIANT, "replay_keep": keep}), progress=False,
+                data=data)
     W1, W2 = t.W1_init.copy(), t.W2_init.copy()
     hist = t.run()
     assert [(r["variant"], r["step_shift"]) for r in hist] == [("t", 0), ("t", 1), ("t", 2),
                                                                ("t", 2)]
-    v, neg = Variant(**VARIANT), negated_copy(W2)
+    v, neg = Variant(**{**VARIANT, "replay_keep": keep}), negated_copy(W2)
     for epoch, order in enumerate(sample_orders(7, 600, 4)):
         if epoch in (1, 2):
             W1, W2 = rule.halve_step(W1), rule.halve_step(W2)
             neg = negated_copy(W2)
-        train_epoch(W1, W2, data[0][order], data[1][order], v, min(epoch, 2), neg)
+        R = replay_masks(7, epoch, 600, W1.shape[1], keep) if keep < 1 else None
+        train_epoch(W1, W2, data[0][order], data[1][order], v, min(epoch, 2), neg, replay=R)
     for got, want in zip(t.backend.weights(), (W1, W2)):
         np.testing.assert_array_equal(got, want)
 

@@ -24,18 +24,20 @@ from pulsegated.errors import UsageError  # noqa: E402
 from pulsegated.nbp import rule  # noqa: E402
 from pulsegated.nbp.reference import ReferenceBackend  # noqa: E402
 from pulsegated.nbp.spiking import LoihiBackend  # noqa: E402
-from pulsegated.nbp.variants import ABLATION, VARIANTS  # noqa: E402
+from pulsegated.nbp.variants import ABLATION, VARIANTS, replay_masks  # noqa: E402
 from machine import describe  # noqa: E402
 
 
-def timed_training(backend, X, y, halve: bool) -> float:
-    """Seconds of training (a rebuild for the halving included) on ``X``."""
+def timed_training(backend, X, y, halve: bool, replay=None) -> float:
+    """Seconds of training (a rebuild for the halving included) on ``X`` (with the replay masks
+    of a variant that needs them)."""
     half = len(X) // 2
+    parts = ({}, {}) if replay is None else ({"replay": replay[:half]}, {"replay": replay[half:]})
     t0 = time.perf_counter()
-    backend.train(X[:half], y[:half])
+    backend.train(X[:half], y[:half], **parts[0])
     if halve:
         backend.halve_step()
-    backend.train(X[half:], y[half:])
+    backend.train(X[half:], y[half:], **parts[1])
     return time.perf_counter() - t0
 
 
@@ -55,27 +57,28 @@ def main():
     X, y = X[order], y[order]
     n = len(X)
     print(f"MNIST20 (any ink), {n} training samples, network 400-N-10, one core")
-    print(f"{'variant':<12}{'hidden':>7}{'Loihi ms/sample':>17}{'reference ms/sample':>21}"
+    print(f"{'variant':<17}{'hidden':>7}{'Loihi ms/sample':>17}{'reference ms/sample':>21}"
           f"{'ratio':>8}{'setup s':>9}  identical  Loihi inference ms/sample")
     for name in args.variants:
         vname, hidden = ABLATION[name]
         v = VARIANTS[vname]
         W1, W2 = rule.init_weights(400, hidden, 10, 0)
+        R = replay_masks(0, 0, n, 400, v.replay_keep) if v.replay_keep < 1 else None
         t0 = time.perf_counter()
         loihi = LoihiBackend(W1, W2, variant=v)
         setup = time.perf_counter() - t0
         try:
-            t_loihi = timed_training(loihi, X, y, bool(v.halve_at))
+            t_loihi = timed_training(loihi, X, y, bool(v.halve_at), R)
         except UsageError as e:  # the circuit leaves the chip's range: no cost to report
-            print(f"{name:<12}{hidden:>7}  refused by the Loihi backend: {e}")
+            print(f"{name:<17}{hidden:>7}  refused by the Loihi backend: {e}")
             continue
         ref = ReferenceBackend(W1, W2, variant=v)
-        t_ref = timed_training(ref, X, y, bool(v.halve_at))
+        t_ref = timed_training(ref, X, y, bool(v.halve_at), R)
         same = all(np.array_equal(a, b) for a, b in zip(loihi.weights(), ref.weights()))
         t0 = time.perf_counter()
         loihi.infer(X)
         t_inf = time.perf_counter() - t0
-        print(f"{name:<12}{hidden:>7}{1000 * t_loihi / n:>17.3f}{1000 * t_ref / n:>21.4f}"
+        print(f"{name:<17}{hidden:>7}{1000 * t_loihi / n:>17.3f}{1000 * t_ref / n:>21.4f}"
               f"{t_loihi / t_ref:>8.0f}{setup:>9.2f}  {str(same):<9}{1000 * t_inf / n:>26.3f}")
 
 

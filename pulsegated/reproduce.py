@@ -131,6 +131,12 @@ JOBS = (
     _table("mnist"),
     _table("fashion-mnist"),
     _variants(),
+    FigureJob("nbp-ceiling", "the nBP network's shape trained with float straight-through "
+              "gradients (binary hidden units) and as a ReLU network, for comparison",
+              ("results/nbp_ceiling.json",),
+              ("python", "scripts/nbp_ceiling.py", "--seeds", "0", "1", "--models", "binary"),
+              ("python", "scripts/nbp_ceiling.py", "--epochs", "10", "--seeds", "0",
+               "--models", "binary", "--datasets", "mnist"), needs_data=True),
     FigureJob("graded-linear-map", "graded backprop learns a linear map (spiking and mean "
               "field), rasters", _LINEAR,
               _GRADED + ("--only", "linear-map", "--cycles", "300"),
